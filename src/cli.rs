@@ -1,0 +1,111 @@
+//! The command line (clap derive). Parsing only; `app` does the work.
+
+use crate::report::Format;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// What could an AI coding agent that reads these files destroy?
+#[derive(Debug, Parser)]
+#[command(name = "blastradius", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find tokens an agent could read, learn read-only what they can destroy, score them.
+    Scan(ScanArgs),
+    /// The built-in and loaded detectors.
+    #[command(subcommand)]
+    Detectors(DetectorsCommand),
+    /// What a scoring rule means, why it matters and how to fix it.
+    Explain {
+        /// A rule id such as BR040 (omit to list every rule).
+        rule: Option<String>,
+    },
+    /// Every request a provider module can send (nothing is sent).
+    Requests,
+}
+
+/// `scan` options.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// No network at all: offline evidence only.
+    #[arg(long)]
+    pub offline: bool,
+    /// Findings scoring at or above SCORE fail the run (0-100) [default: 70].
+    #[arg(long, value_name = "SCORE", value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub fail_on: Option<u8>,
+    /// Configuration file [default: ./blastradius.toml when present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Extra detector files (TOML, same format as the built-in ones).
+    #[arg(long = "detectors", value_name = "FILE")]
+    pub detector_files: Vec<PathBuf>,
+    /// Skip files larger than this many bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Follow symbolic links (loops are detected and counted).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Time budget in seconds for one token's whole request chain.
+    #[arg(long, value_name = "SECS", default_value_t = 20.0)]
+    pub timeout: f64,
+    /// Print every request the scan could send, then exit without scanning.
+    #[arg(long)]
+    pub explain_requests: bool,
+    /// Colour in the table.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+/// When to colour output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `detectors` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DetectorsCommand {
+    /// List detectors.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+        /// Extra detector files to load.
+        #[arg(long = "detectors", value_name = "FILE")]
+        detector_files: Vec<PathBuf>,
+    },
+    /// Check detector files: every example must match, every negative example must not.
+    Check {
+        /// Detector files to check besides the built-in ones.
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Formats of `detectors list`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table.
+    Table,
+    /// JSON array.
+    Json,
+}

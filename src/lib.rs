@@ -1,0 +1,22 @@
+//! blastradius: finds the tokens an AI coding agent could read, asks each
+//! provider with read-only calls what the token really is and what it can
+//! destroy, and scores each finding's blast radius 0–100 with the reasons.
+//!
+//! The pipeline: [`scan`] (walk + detect) → [`context`] (offline evidence) →
+//! [`assess`] (introspect with [`providers`], score with [`scoring`]) →
+//! [`report`].
+
+pub mod app;
+pub mod assess;
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod detectors;
+pub mod error;
+pub mod exposure;
+pub mod model;
+pub mod providers;
+pub mod report;
+pub mod scan;
+pub mod scoring;
+pub mod secret;

@@ -1,0 +1,205 @@
+//! Reports: the JSON document (schema version 1) and the table for people.
+//! Report types hold only redacted secrets, so no reporter can leak one.
+
+mod table;
+
+use crate::context::TierHint;
+use crate::exposure::Exposure;
+use crate::model::{Capability, Environment, Status};
+use crate::scan::{SkipCounts, SkippedFile};
+use crate::scoring::{Reason, Severity};
+use serde::Serialize;
+use std::io::Write;
+
+pub use table::write_table;
+
+/// The JSON report's schema version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Table,
+    /// JSON, schema version 1.
+    Json,
+}
+
+/// The whole report.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// Always 1 for this layout.
+    pub schema_version: u32,
+    /// Tool name and version.
+    pub tool: Tool,
+    /// Totals.
+    pub summary: Summary,
+    /// Findings, worst first.
+    pub findings: Vec<Finding>,
+}
+
+/// Tool name and version.
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    /// "blastradius".
+    pub name: &'static str,
+    /// The crate version.
+    pub version: &'static str,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool {
+            name: "blastradius",
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+/// Totals of a scan.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    /// Files searched.
+    pub files_scanned: u64,
+    /// Bytes searched.
+    pub bytes_scanned: u64,
+    /// Number of findings.
+    pub findings: usize,
+    /// Highest score (0 when none).
+    pub max_score: u8,
+    /// The threshold.
+    pub fail_on: u8,
+    /// Whether any finding scored at or above the threshold.
+    pub failed: bool,
+    /// Skipped files by reason.
+    pub skipped: SkipCounts,
+    /// The first skipped files, named.
+    pub skipped_files: Vec<SkippedFile>,
+    /// Findings per severity.
+    pub by_severity: BySeverity,
+}
+
+/// Findings per severity band.
+#[derive(Debug, Default, Serialize)]
+pub struct BySeverity {
+    /// ≥ 90.
+    pub critical: usize,
+    /// 70–89.
+    pub high: usize,
+    /// 40–69.
+    pub medium: usize,
+    /// < 40.
+    pub low: usize,
+}
+
+/// One finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Detector id.
+    pub detector: String,
+    /// Provider name.
+    pub provider: String,
+    /// Path relative to the scanned root (`~/…` in $HOME).
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// The redacted secret.
+    pub secret: String,
+    /// Stable fingerprint of detector + secret.
+    pub fingerprint: String,
+    /// Who can read it.
+    pub exposure: Exposure,
+    /// What the provider said.
+    pub verification: VerificationOut,
+    /// What the token is and reaches.
+    pub scope: ScopeOut,
+    /// 0–100.
+    pub score: u8,
+    /// Severity band.
+    pub severity: Severity,
+    /// The reasons that make up the score.
+    pub reasons: Vec<Reason>,
+    /// Which narrower token to use instead, and where.
+    pub remediation: String,
+    /// The variable or key it is assigned to.
+    pub variable: Option<String>,
+    /// The environment its surroundings point at.
+    pub context_tier: Option<TierHint>,
+}
+
+/// Verification result.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerificationOut {
+    /// live, invalid, unknown or skipped.
+    pub status: Status,
+    /// Why.
+    pub detail: String,
+}
+
+/// Scope as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScopeOut {
+    /// Kind of token.
+    pub token_kind: String,
+    /// Owner.
+    pub identity: Option<String>,
+    /// Provider permissions or scopes.
+    pub permissions: Vec<String>,
+    /// What it can do.
+    pub capabilities: Vec<Capability>,
+    /// Environments reached.
+    pub environments: Vec<Environment>,
+    /// Resources reached.
+    pub resources: Vec<String>,
+    /// Expiry (RFC 3339).
+    pub expires_at: Option<String>,
+    /// Whether this scope is the worst plausible case rather than observed.
+    pub assumed: bool,
+    /// Further observations.
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    /// Assembles a report; `failed` follows `fail_on`.
+    pub fn new(findings: Vec<Finding>, scan: &crate::scan::ScanOutput, fail_on: u8) -> Report {
+        let max_score = findings.iter().map(|f| f.score).max().unwrap_or(0);
+        let mut by = BySeverity::default();
+        for f in &findings {
+            match f.severity {
+                Severity::Critical => by.critical += 1,
+                Severity::High => by.high += 1,
+                Severity::Medium => by.medium += 1,
+                Severity::Low => by.low += 1,
+            }
+        }
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::default(),
+            summary: Summary {
+                files_scanned: scan.files_scanned,
+                bytes_scanned: scan.bytes_scanned,
+                findings: findings.len(),
+                max_score,
+                fail_on,
+                failed: findings.iter().any(|f| f.score >= fail_on),
+                skipped: scan.skipped.clone(),
+                skipped_files: scan.skipped_files.clone(),
+                by_severity: by,
+            },
+            findings,
+        }
+    }
+
+    /// Writes the report in `format`.
+    pub fn write(&self, format: Format, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
+        match format {
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut *out, self)?;
+                writeln!(out)
+            }
+            Format::Table => write_table(self, out, color),
+        }
+    }
+}
