@@ -96,7 +96,7 @@ fn scan_command(args: &ScanArgs) -> Result<ExitStatus> {
     }
     let mut detector_files = config.detectors.clone();
     detector_files.extend(args.detector_files.iter().cloned());
-    let detectors = DetectorSet::load(&detector_files).context("loading detectors")?;
+    let detectors = load_detectors(args, &detector_files)?;
     let opts = scan::ScanOptions {
         max_file_size: args
             .max_file_size
@@ -105,7 +105,18 @@ fn scan_command(args: &ScanArgs) -> Result<ExitStatus> {
         follow_symlinks: args.follow_symlinks,
         threads: 0,
     };
-    let scanned = scan::scan_paths(&args.paths, &detectors, &opts);
+    let mut scanned = if args.staged {
+        let dir = first_dir.unwrap_or(std::path::Path::new("."));
+        crate::staged::scan_staged(dir, &detectors, &opts)?
+    } else {
+        scan::scan_paths(&args.paths, &detectors, &opts)
+    };
+    if args.home {
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .context("--home: HOME is not set")?;
+        scanned.merge(crate::home::scan_home(&home, &detectors, &opts));
+    }
     let budget = Duration::from_secs_f64(args.timeout);
     let http = if args.offline {
         None
@@ -150,6 +161,22 @@ fn scan_command(args: &ScanArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Clean
     })
+}
+
+/// Built-in detectors, the config's and `--detectors` files, and gitleaks rules.
+fn load_detectors(args: &ScanArgs, detector_files: &[PathBuf]) -> Result<DetectorSet> {
+    let set = DetectorSet::load(detector_files).context("loading detectors")?;
+    if args.rule_files.is_empty() {
+        return Ok(set);
+    }
+    let mut all = set.into_detectors();
+    for f in &args.rule_files {
+        all.extend(
+            crate::gitleaks::load_rules(f)
+                .with_context(|| format!("loading rules from {}", f.display()))?,
+        );
+    }
+    Ok(DetectorSet::from_detectors(all)?)
 }
 
 fn list_detectors(set: &DetectorSet, format: ListFormat, out: &mut dyn Write) -> Result<()> {

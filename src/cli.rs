@@ -66,6 +66,24 @@ pub struct ScanArgs {
     /// Print every request the scan could send, then exit without scanning.
     #[arg(long)]
     pub explain_requests: bool,
+    /// Also scan the credential stores in $HOME an agent running as you can read.
+    #[arg(long)]
+    pub home: bool,
+    /// Only what `git add` has staged (the index, not the work tree): for pre-commit.
+    #[arg(long)]
+    pub staged: bool,
+    /// Findings listed in this baseline file do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the current findings to FILE as a baseline.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// gitleaks/betterleaks rule files to load (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rule_files: Vec<PathBuf>,
+    /// Do not pick up .gitleaks.toml / .betterleaks.toml at the scanned root.
+    #[arg(long)]
+    pub no_gitleaks_config: bool,
     /// Colour in the table.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,

@@ -8,15 +8,19 @@
 
 pub mod app;
 pub mod assess;
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod context;
 pub mod detectors;
 pub mod error;
 pub mod exposure;
+pub mod gitleaks;
+pub mod home;
 pub mod model;
 pub mod providers;
 pub mod report;
 pub mod scan;
 pub mod scoring;
 pub mod secret;
+pub mod staged;

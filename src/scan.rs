@@ -127,6 +127,25 @@ pub struct ScanOutput {
     pub skipped_files: Vec<SkippedFile>,
 }
 
+impl ScanOutput {
+    /// Adds another scan's results to this one.
+    pub fn merge(&mut self, other: ScanOutput) {
+        self.candidates.extend(other.candidates);
+        self.files_scanned += other.files_scanned;
+        self.bytes_scanned += other.bytes_scanned;
+        let (s, o) = (&mut self.skipped, other.skipped);
+        s.binary += o.binary;
+        s.too_large += o.too_large;
+        s.unreadable += o.unreadable;
+        s.special += o.special;
+        s.symlink_loop += o.symlink_loop;
+        s.symlink += o.symlink;
+        let room = MAX_NAMED_SKIPS.saturating_sub(self.skipped_files.len());
+        self.skipped_files
+            .extend(other.skipped_files.into_iter().take(room));
+    }
+}
+
 /// Shared, thread-safe accumulator for one scan.
 #[derive(Default)]
 struct Collector {

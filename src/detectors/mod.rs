@@ -84,7 +84,8 @@ pub enum Rejection {
 }
 
 impl Detector {
-    fn compile(spec: DetectorSpec, origin: &str) -> Result<Self, DetectorError> {
+    /// Compiles a detector from its spec; `origin` says where it came from.
+    pub fn compile(spec: DetectorSpec, origin: &str) -> Result<Self, DetectorError> {
         let invalid = |reason: String| DetectorError::Invalid {
             id: spec.id.clone(),
             reason,
@@ -267,6 +268,11 @@ impl DetectorSet {
             detector_patterns,
             always,
         })
+    }
+
+    /// Takes the detectors out, to extend them and build a new set.
+    pub fn into_detectors(self) -> Vec<Detector> {
+        self.detectors
     }
 
     /// All detectors, in load order.

@@ -1,6 +1,8 @@
 //! Reports: the JSON document (schema version 1) and the table for people.
 //! Report types hold only redacted secrets, so no reporter can leak one.
 
+mod markdown;
+mod sarif;
 mod table;
 
 use crate::context::TierHint;
@@ -23,6 +25,10 @@ pub enum Format {
     Table,
     /// JSON, schema version 1.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// Markdown, for a PR comment or $GITHUB_STEP_SUMMARY.
+    Markdown,
 }
 
 /// The whole report.
@@ -200,6 +206,8 @@ impl Report {
                 writeln!(out)
             }
             Format::Table => write_table(self, out, color),
+            Format::Sarif => sarif::write_sarif(self, out),
+            Format::Markdown => markdown::write_markdown(self, out),
         }
     }
 }
