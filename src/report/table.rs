@@ -16,25 +16,30 @@ fn environments(f: &Finding) -> String {
             "none listed".into()
         };
     }
-    let mut envs = f.scope.environments.clone();
-    envs.sort_by_key(|e| e.tier);
-    let shown: Vec<String> = envs
+    let mut tiers: Vec<Tier> = f.scope.environments.iter().map(|e| e.tier).collect();
+    tiers.sort();
+    tiers.dedup();
+    let groups: Vec<String> = tiers
         .iter()
-        .take(3)
-        .map(|e| {
-            if e.tier == Tier::Unknown {
-                e.name.clone()
+        .map(|&t| {
+            let names: Vec<&str> = f
+                .scope
+                .environments
+                .iter()
+                .filter(|e| e.tier == t)
+                .map(|e| e.name.as_str())
+                .collect();
+            let more = names.len().saturating_sub(2);
+            let shown = names[..names.len().min(2)].join(", ");
+            let more = if more > 0 {
+                format!(" +{more}")
             } else {
-                format!("{} ({})", e.name, e.tier.as_str())
-            }
+                String::new()
+            };
+            format!("{}: {shown}{more}", t.as_str())
         })
         .collect();
-    let more = envs.len().saturating_sub(3);
-    if more > 0 {
-        format!("{} +{more} more", shown.join(", "))
-    } else {
-        shown.join(", ")
-    }
+    groups.join("; ")
 }
 
 fn capabilities(f: &Finding) -> String {
@@ -55,6 +60,28 @@ fn top_reasons(f: &Finding) -> String {
         .map(|r| format!("+{} {}", r.points, r.message))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Wraps `text` at word boundaries to `WIDTH` columns; continuation lines
+/// are indented by `indent` spaces.
+fn wrap(text: &str, indent: usize) -> String {
+    let width = usize::from(WIDTH);
+    let mut out = String::new();
+    let mut line_len = 0;
+    for word in text.split(' ') {
+        let len = word.chars().count();
+        if line_len > 0 && line_len + 1 + len > width {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            line_len = indent;
+        } else if line_len > 0 {
+            out.push(' ');
+            line_len += 1;
+        }
+        out.push_str(word);
+        line_len += len;
+    }
+    out
 }
 
 /// Writes the table, the fixes and the summary line.
@@ -101,14 +128,8 @@ pub fn write_table(report: &Report, out: &mut dyn Write, color: bool) -> std::io
         writeln!(out, "{table}")?;
         writeln!(out)?;
         for (i, f) in report.findings.iter().enumerate() {
-            writeln!(
-                out,
-                "{}. fix {}:{} — {}",
-                i + 1,
-                f.path,
-                f.line,
-                f.remediation
-            )?;
+            let text = format!("{}. fix {}:{} — {}", i + 1, f.path, f.line, f.remediation);
+            writeln!(out, "{}", wrap(&text, 3))?;
         }
         writeln!(out)?;
     }
@@ -139,11 +160,11 @@ pub fn write_table(report: &Report, out: &mut dyn Write, color: bool) -> std::io
     } else {
         format!("pass: nothing scores ≥ --fail-on {}", s.fail_on)
     };
-    writeln!(
-        out,
+    let summary = format!(
         "{} findings ({} critical, {} high, {} medium, {} low) in {} files, {} bytes{skipped}. {verdict}",
         s.findings, b.critical, b.high, b.medium, b.low, s.files_scanned, s.bytes_scanned
-    )?;
+    );
+    writeln!(out, "{}", wrap(&summary, 0))?;
     let unreadable: Vec<&str> = s
         .skipped_files
         .iter()
