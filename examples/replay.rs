@@ -6,6 +6,8 @@
 //! # prints http://127.0.0.1:PORT; then, in another shell:
 //! BLASTRADIUS_API_REDIRECT=http://127.0.0.1:PORT cargo run --release -- scan fixtures/incident
 //! ```
+#![allow(clippy::print_stdout)] // a tiny CLI: printing the URL is its job
+
 #[path = "../tests/support/replay.rs"]
 mod replay;
 

@@ -135,7 +135,7 @@ fn build(c: &Candidate, token: &Token<'_>, verdict: &Verdict) -> Finding {
         |p| p.offline(token),
     );
     let mut facts: ScopeFacts = match (&verdict.facts, verdict.status) {
-        (Some(f), _) => f.clone(),
+        (Some(f), _) => (**f).clone(),
         (None, Status::Invalid) => ScopeFacts {
             token_kind: offline.token_kind.clone(),
             ..ScopeFacts::default()
@@ -186,5 +186,9 @@ fn build(c: &Candidate, token: &Token<'_>, verdict: &Verdict) -> Finding {
         remediation,
         variable: c.variable.clone(),
         context_tier: c.tier_hint.clone(),
+        gate: crate::report::Gate {
+            allowed: c.allowed.as_ref().map(crate::report::Allowed::inline),
+            ..Default::default()
+        },
     }
 }

@@ -6,6 +6,7 @@
 //! [`assess`] (introspect with [`providers`], score with [`scoring`]) →
 //! [`report`].
 
+pub mod allow;
 pub mod app;
 pub mod assess;
 pub mod baseline;

@@ -63,6 +63,8 @@ pub struct Candidate {
     pub variable: Option<String>,
     /// The environment its surroundings point at.
     pub tier_hint: Option<TierHint>,
+    /// An inline allow comment on its line or the line above.
+    pub allowed: Option<crate::allow::InlineAllow>,
 }
 
 /// Why a file was not searched.
@@ -477,15 +479,24 @@ pub fn find_candidates(
             let column = prefix.chars().count() + 1;
             let variable = variable_name(&prefix);
             let hint = tier_hint(rel_path, variable.as_deref());
+            let secret = Secret::new(String::from_utf8_lossy(&data[m.start..m.end]).into_owned());
+            let line_end =
+                memchr::memchr(b'\n', &data[m.start..]).map_or(data.len(), |i| m.start + i);
+            let above = line_start.checked_sub(1).map(|nl| {
+                let start = memchr::memrchr(b'\n', &data[..nl]).map_or(0, |i| i + 1);
+                &data[start..nl]
+            });
+            let allowed = crate::allow::find(&data[line_start..line_end], above, &secret);
             Candidate {
                 detector: m.detector,
-                secret: Secret::new(String::from_utf8_lossy(&data[m.start..m.end]).into_owned()),
+                secret,
                 path: rel_path.to_string(),
                 line,
                 column,
                 exposure: exposure.clone(),
                 variable,
                 tier_hint: hint,
+                allowed,
             }
         })
         .collect()

@@ -196,6 +196,24 @@ pub static RULES: &[Rule] = &[
         "The token was found in a staging, development or test context (file name, directory or variable name) but reaches production.",
         "The agent was not meant to touch production: a task on staging that holds a production-capable token is how production gets deleted by mistake.",
         "Replace it with a token for the environment its context names."),
+    // BR100–BR199: the policy's token-scope requirements ([[require]] in
+    // blastradius.toml). They add points only where a policy asks for them.
+    rule!("BR100", "broader-than-policy", 25,
+        "The token is broader than the policy allows for it: a [[require]] entry in blastradius.toml sets max_breadth (account > workspace > project > environment) for its provider, detector or path, and this token reaches more. Unverified tokens are judged by the worst plausible kind of their format.",
+        "The team decided that tokens of this kind must be narrow here (\"Railway tokens in this repository must be project tokens\"); a broader one reaches projects and environments the task never needed.",
+        "Replace it with a token of the allowed breadth (a project or environment token), and revoke this one."),
+    rule!("BR101", "production-token-agent-readable", 25,
+        "The token reaches production (or, unverified, may reach it) and an agent can read it: it is not hidden by any agent deny-list the policy counts ([[require]] forbid_agent_readable_production).",
+        "A production-capable token in an agent's reach is how a task on staging ends with production deleted.",
+        "Move the token out of the workspace (a secret manager, CI secrets), or hide the file with a deny-list the policy counts ([agents] deny_lists) and replace the token with a non-production one."),
+    rule!("BR102", "token-without-expiry", 25,
+        "The policy requires this token to expire ([[require]] must_expire) and it has no expiry date, or its expiry is not known because it was not verified.",
+        "A token that never expires stays dangerous long after the task that needed it, in every copy, backup and history that holds it.",
+        "Mint a token with an expiry date (for GitHub, a fine-grained token with an expiration) and revoke this one."),
+    rule!("BR103", "forbidden-capability", 25,
+        "The token has a capability the policy forbids ([[require]] forbid_capabilities), for example delete-backups.",
+        "The team decided that no token in reach of an agent may do this at all, whatever else it can do.",
+        "Replace it with a token without that permission; keep such tokens out of the workspace."),
 ];
 
 /// The rule with this id.
@@ -203,7 +221,8 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id.eq_ignore_ascii_case(id))
 }
 
-fn reason(id: &'static str, message: String) -> Reason {
+/// A reason for rule `id` with the rule's default points (0 for an unknown id).
+pub fn reason(id: &'static str, message: String) -> Reason {
     let points = rule(id).map_or(0, |r| r.points);
     Reason {
         rule: id,
@@ -242,6 +261,11 @@ pub fn score(
         reasons.push(reason(
             "BR001",
             "in a credential store in $HOME that an agent running as you can read".into(),
+        ));
+    } else if exposure.location == Location::History {
+        reasons.push(reason(
+            "BR001",
+            "in git history: `git log -p` shows it to an agent in the workspace".into(),
         ));
     } else if !exposure.agent_ignored_by.is_empty() {
         reasons.push(reason(
@@ -386,11 +410,52 @@ fn describe(
 }
 
 fn finish(reasons: Vec<Reason>) -> Score {
-    let sum: i32 = reasons.iter().map(|r| r.points).sum();
     Score {
-        total: sum.clamp(0, 100) as u8,
+        total: total(&reasons),
         reasons,
     }
+}
+
+/// The score of `reasons`: the sum of their points, capped to 0–100.
+pub fn total(reasons: &[Reason]) -> u8 {
+    let sum: i32 = reasons.iter().map(|r| r.points).sum();
+    sum.clamp(0, 100) as u8
+}
+
+/// A policy's setting for one rule (`[rules.BRnnn]` in `blastradius.toml`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleSetting {
+    /// The rule adds no points; its reasons stay listed with 0 points.
+    Disabled,
+    /// The rule adds these points instead of its default. A reason that
+    /// counts the rule several times (BR049) or halves it (non-production
+    /// destruction) is scaled in proportion.
+    Points(i32),
+}
+
+/// Applies per-rule settings to `reasons` (each reason's message says what
+/// the policy changed) and returns the new total.
+pub fn apply_settings(reasons: &mut [Reason], setting: impl Fn(&str) -> Option<RuleSetting>) -> u8 {
+    for r in reasons.iter_mut() {
+        match setting(r.rule) {
+            None => {}
+            Some(RuleSetting::Disabled) => {
+                r.points = 0;
+                r.message.push_str(" [rule disabled by policy]");
+            }
+            Some(RuleSetting::Points(p)) => {
+                let default = rule(r.rule).map_or(0, |d| d.points);
+                r.points = if default == 0 {
+                    p
+                } else {
+                    r.points * p / default
+                };
+                r.message
+                    .push_str(&format!(" [{} set to {p} points by policy]", r.rule));
+            }
+        }
+    }
+    total(reasons)
 }
 
 #[cfg(test)]

@@ -51,7 +51,7 @@ pub struct Verdict {
     /// One line on why.
     pub detail: String,
     /// What was learned; `None` means "use the offline worst case".
-    pub facts: Option<ScopeFacts>,
+    pub facts: Option<Box<ScopeFacts>>,
 }
 
 impl Verdict {
@@ -60,7 +60,7 @@ impl Verdict {
         Verdict {
             status: Status::Live,
             detail: detail.into(),
-            facts: Some(facts),
+            facts: Some(Box::new(facts)),
         }
     }
 

@@ -58,7 +58,7 @@ const PROJECT: RequestSpec = gql!(
 );
 const MEMBERS: RequestSpec = gql!(
     "railway.workspace-members",
-    "query BlastradiusMembers($workspaceId: String!) { workspace(workspaceId: $workspaceId) { id name members { id email role } } }",
+    "query BlastradiusWorkspaceMembers($workspaceId: String!) { workspace(workspaceId: $workspaceId) { id name members { id email role } } }",
     "the account owner's role in each workspace"
 );
 const BACKUPS: RequestSpec = gql!(

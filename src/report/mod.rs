@@ -75,8 +75,17 @@ pub struct Summary {
     pub max_score: u8,
     /// The threshold.
     pub fail_on: u8,
-    /// Whether any finding scored at or above the threshold.
+    /// Whether any finding fails: it scores at or above the threshold and
+    /// is neither allowed nor baselined.
     pub failed: bool,
+    /// Findings that fail the run.
+    pub failing: usize,
+    /// Findings allowed inline or by the policy (listed, not failing).
+    pub allowed: usize,
+    /// Findings accepted by the baseline (listed, not failing).
+    pub baselined: usize,
+    /// Findings matched by a policy allow entry that has expired.
+    pub expired_allows: usize,
     /// Skipped files by reason.
     pub skipped: SkipCounts,
     /// The first skipped files, named.
@@ -133,6 +142,79 @@ pub struct Finding {
     pub variable: Option<String>,
     /// The environment its surroundings point at.
     pub context_tier: Option<TierHint>,
+    /// What the CI gate decided (flattened: `fails`, `allowed`, `baselined`,
+    /// `baseline_score`, `expired_allows`, `commit`).
+    #[serde(flatten)]
+    pub gate: Gate,
+}
+
+/// What the CI gate decided about a finding. Serialized flat into the
+/// finding's JSON object.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Gate {
+    /// Whether this finding fails the run: it scores at or above the
+    /// threshold and is neither allowed nor baselined.
+    pub fails: bool,
+    /// Why it is allowed (an inline comment or a policy `[[allow]]` entry);
+    /// `null` when it is not. Allowed findings are listed, never hidden.
+    pub allowed: Option<Allowed>,
+    /// Whether `--baseline` accepted it (same fingerprint, score not higher).
+    pub baselined: bool,
+    /// The score recorded for its fingerprint in the baseline, when listed
+    /// there; a score above it fails again.
+    pub baseline_score: Option<u8>,
+    /// Policy `[[allow]]` entries that would match but have expired.
+    pub expired_allows: Vec<ExpiredAllow>,
+    /// The commit that introduced it (`--history` findings).
+    pub commit: Option<String>,
+}
+
+/// Who allowed a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AllowedBy {
+    /// A `blastradius:allow`, `gitleaks:allow` or `trufflehog:ignore`
+    /// comment on the line or the line above.
+    Inline,
+    /// An `[[allow]]` entry in `blastradius.toml`.
+    Policy,
+}
+
+/// Why a finding is allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Allowed {
+    /// An inline comment or the policy.
+    pub by: AllowedBy,
+    /// What allowed it: the marker (`gitleaks:allow`) or the policy entry
+    /// (`blastradius.toml [[allow]] #2 (line 14)`).
+    pub source: String,
+    /// The reason given (required for policy entries, optional inline).
+    pub reason: Option<String>,
+    /// The last day a policy entry applies (`YYYY-MM-DD`).
+    pub expires: Option<String>,
+}
+
+impl Allowed {
+    /// The allowance of an inline comment.
+    pub fn inline(a: &crate::allow::InlineAllow) -> Allowed {
+        Allowed {
+            by: AllowedBy::Inline,
+            source: a.marker.to_string(),
+            reason: a.reason.clone(),
+            expires: None,
+        }
+    }
+}
+
+/// A policy allow entry that matches a finding but no longer applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpiredAllow {
+    /// The entry (`blastradius.toml [[allow]] #2 (line 14)`).
+    pub source: String,
+    /// Its reason.
+    pub reason: String,
+    /// The last day it applied (`YYYY-MM-DD`).
+    pub expired: String,
 }
 
 /// Verification result.
@@ -168,8 +250,17 @@ pub struct ScopeOut {
 }
 
 impl Report {
-    /// Assembles a report; `failed` follows `fail_on`.
-    pub fn new(findings: Vec<Finding>, scan: &crate::scan::ScanOutput, fail_on: u8) -> Report {
+    /// Assembles a report. Each finding's `fails` is decided here: at or
+    /// above `fail_on`, and neither allowed nor baselined.
+    pub fn new(mut findings: Vec<Finding>, scan: &crate::scan::ScanOutput, fail_on: u8) -> Report {
+        for f in &mut findings {
+            f.gate.fails = f.score >= fail_on && f.gate.allowed.is_none() && !f.gate.baselined;
+        }
+        let count = |p: fn(&Finding) -> bool| findings.iter().filter(|f| p(f)).count();
+        let failing = count(|f| f.gate.fails);
+        let allowed = count(|f| f.gate.allowed.is_some());
+        let baselined = count(|f| f.gate.baselined);
+        let expired_allows = count(|f| !f.gate.expired_allows.is_empty());
         let max_score = findings.iter().map(|f| f.score).max().unwrap_or(0);
         let mut by = BySeverity::default();
         for f in &findings {
@@ -189,7 +280,11 @@ impl Report {
                 findings: findings.len(),
                 max_score,
                 fail_on,
-                failed: findings.iter().any(|f| f.score >= fail_on),
+                failed: failing > 0,
+                failing,
+                allowed,
+                baselined,
+                expired_allows,
                 skipped: scan.skipped.clone(),
                 skipped_files: scan.skipped_files.clone(),
                 by_severity: by,

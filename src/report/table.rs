@@ -53,7 +53,7 @@ fn capabilities(f: &Finding) -> String {
 
 fn top_reasons(f: &Finding) -> String {
     let mut rs = f.reasons.clone();
-    rs.sort_by(|a, b| b.points.cmp(&a.points));
+    rs.sort_by_key(|r| std::cmp::Reverse(r.points));
     rs.iter()
         .filter(|r| r.points > 0)
         .take(3)
