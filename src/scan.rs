@@ -436,13 +436,21 @@ fn read_regular_file(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Resul
     Ok(ReadResult::Data)
 }
 
-/// Decodes a UTF-16 file that starts with a byte-order mark.
+/// Decodes a UTF-16 file that starts with a byte-order mark. Text that
+/// merely starts with those two bytes (Latin-1, binary) is left alone:
+/// UTF-16 text of the kind that holds tokens is mostly ASCII, so a good share
+/// of its bytes are zero.
 fn decode_utf16(data: &[u8]) -> Option<String> {
     let le = match data {
         [0xFF, 0xFE, ..] => true,
         [0xFE, 0xFF, ..] => false,
         _ => return None,
     };
+    let sample = &data[2..data.len().min(514)];
+    let zeros = sample.iter().filter(|&&b| b == 0).count();
+    if sample.len() < 2 || zeros * 5 < sample.len() {
+        return None;
+    }
     let units = data[2..].chunks_exact(2).map(|c| {
         if le {
             u16::from_le_bytes([c[0], c[1]])

@@ -23,7 +23,13 @@ fn workspace_with(file: &str, content: &str) -> tempfile::TempDir {
 #[test]
 fn non_loopback_redirects_are_refused_with_exit_2() {
     let dir = workspace_with("a.txt", "nothing here");
-    for bad in ["http://10.1.2.3:80", "https://127.0.0.1:9", "http://example.com", "http://127.0.0.1.nip.io:80", "ftp://127.0.0.1"] {
+    for bad in [
+        "http://10.1.2.3:80",
+        "https://127.0.0.1:9",
+        "http://example.com",
+        "http://127.0.0.1.nip.io:80",
+        "ftp://127.0.0.1",
+    ] {
         let out = scan(&[dir.path().to_str().unwrap()], Some(bad));
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", all_output(&out));
         let err = String::from_utf8_lossy(&out.stderr);
@@ -39,11 +45,17 @@ fn a_redirect_to_another_host_is_not_followed() {
          "headers": {"location": "http://127.0.0.1:9/evil.example.com/collect"}}
     ]}));
     let dir = workspace_with(".env", &format!("GITHUB_TOKEN={GH}\n"));
-    let out = scan(&[dir.path().to_str().unwrap(), "--format", "json"], Some(&server.url));
+    let out = scan(
+        &[dir.path().to_str().unwrap(), "--format", "json"],
+        Some(&server.url),
+    );
     let report = json(&out);
     let f = finding(&report, ".env");
     assert_eq!(f["verification"]["status"], "unknown", "{f:#}");
-    assert!(f["verification"]["detail"].as_str().unwrap().contains("302"));
+    assert!(f["verification"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("302"));
     let log = server.requests();
     assert_eq!(log.len(), 1, "only the one request: {log:?}");
 }
@@ -57,7 +69,10 @@ fn rate_limits_are_honoured_within_the_budget() {
         ]}
     ]}));
     let dir = workspace_with(".env", &format!("GITHUB_TOKEN={GH}\n"));
-    let report = json(&scan(&[dir.path().to_str().unwrap(), "--format", "json"], Some(&server.url)));
+    let report = json(&scan(
+        &[dir.path().to_str().unwrap(), "--format", "json"],
+        Some(&server.url),
+    ));
     assert_eq!(finding(&report, ".env")["verification"]["status"], "live");
 
     // A Retry-After beyond the budget ends as unknown, promptly.
@@ -65,11 +80,23 @@ fn rate_limits_are_honoured_within_the_budget() {
         {"method": "GET", "path": "/api.github.com/user", "status": 429, "headers": {"retry-after": "3600"}}
     ]}));
     let start = Instant::now();
-    let report = json(&scan(&[dir.path().to_str().unwrap(), "--format", "json", "--timeout", "5"], Some(&server.url)));
+    let report = json(&scan(
+        &[
+            dir.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "--timeout",
+            "5",
+        ],
+        Some(&server.url),
+    ));
     assert!(start.elapsed() < Duration::from_secs(5));
     let f = finding(&report, ".env");
     assert_eq!(f["verification"]["status"], "unknown");
-    assert!(f["verification"]["detail"].as_str().unwrap().contains("429"));
+    assert!(f["verification"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("429"));
 }
 
 #[test]
@@ -88,7 +115,10 @@ fn outages_and_garbage_end_as_unknown_never_live() {
         route["method"] = json!("GET");
         route["path"] = json!("/api.github.com/user");
         let server = replay::ReplayServer::start(json!({"routes": [route]}));
-        let report = json(&scan(&[dir.path().to_str().unwrap(), "--format", "json"], Some(&server.url)));
+        let report = json(&scan(
+            &[dir.path().to_str().unwrap(), "--format", "json"],
+            Some(&server.url),
+        ));
         let f = finding(&report, ".env");
         assert_eq!(f["verification"]["status"], "unknown", "{reply}: {f:#}");
         // Unknown is scored on the worst plausible kind, so it still fails.
@@ -103,18 +133,45 @@ fn a_provider_that_never_answers_makes_the_finding_unknown_in_bounded_time() {
     ]}));
     let dir = workspace_with(".env", &format!("GITHUB_TOKEN={GH}\n"));
     let start = Instant::now();
-    let out = scan(&[dir.path().to_str().unwrap(), "--format", "json", "--timeout", "2"], Some(&server.url));
-    assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+    let out = scan(
+        &[
+            dir.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "--timeout",
+            "2",
+        ],
+        Some(&server.url),
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
     let report = json(&out);
     let f = finding(&report, ".env");
     assert_eq!(f["verification"]["status"], "unknown");
-    assert!(f["verification"]["detail"].as_str().unwrap().contains("timed out"), "{f:#}");
-    assert_eq!(out.status.code(), Some(1), "warnings do not change the exit status; the unknown token still scores high");
+    assert!(
+        f["verification"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("timed out"),
+        "{f:#}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "warnings do not change the exit status; the unknown token still scores high"
+    );
 }
 
 /// Runs the binary, killing it if it takes longer than `limit` (a hang).
 fn run_bounded(mut cmd: Command, limit: Duration) -> std::process::Output {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let start = Instant::now();
     while child.try_wait().unwrap().is_none() {
         if start.elapsed() > limit {
@@ -136,12 +193,28 @@ fn fifos_symlink_loops_and_unreadable_files_neither_hang_nor_fail_the_scan() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join(".env"), format!("GITHUB_TOKEN={GH}\n")).unwrap();
-    assert!(Command::new("mkfifo").arg(d.join("pipe")).status().unwrap().success());
+    assert!(Command::new("mkfifo")
+        .arg(d.join("pipe"))
+        .status()
+        .unwrap()
+        .success());
     std::os::unix::fs::symlink(d.join("loop-b"), d.join("loop-a")).unwrap();
     std::os::unix::fs::symlink(d.join("loop-a"), d.join("loop-b")).unwrap();
-    std::fs::write(d.join("locked.env"), "STRIPE_KEY=sk_live_51Hx9QmK2eZvKYlo2C8nT4rWb7yPq3LsD6fGh1JkM0nBvCxZ\n").unwrap();
-    std::fs::set_permissions(d.join("locked.env"), std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
-    std::fs::write(d.join("binary.bin"), b"\x00\x01\x02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").unwrap();
+    std::fs::write(
+        d.join("locked.env"),
+        "STRIPE_KEY=sk_live_51Hx9QmK2eZvKYlo2C8nT4rWb7yPq3LsD6fGh1JkM0nBvCxZ\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        d.join("locked.env"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o000),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("binary.bin"),
+        b"\x00\x01\x02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",
+    )
+    .unwrap();
 
     let bin = env!("CARGO_BIN_EXE_blastradius");
     let mut cmd = if is_root() {
@@ -152,7 +225,8 @@ fn fifos_symlink_loops_and_unreadable_files_neither_hang_nor_fail_the_scan() {
     } else {
         Command::new(bin)
     };
-    cmd.args(["scan", "--offline", "--format", "json", "--follow-symlinks"]).arg(d);
+    cmd.args(["scan", "--offline", "--format", "json", "--follow-symlinks"])
+        .arg(d);
     cmd.env_remove("BLASTRADIUS_API_REDIRECT");
     let out = run_bounded(cmd, Duration::from_secs(20));
     assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
@@ -163,14 +237,23 @@ fn fifos_symlink_loops_and_unreadable_files_neither_hang_nor_fail_the_scan() {
     assert_eq!(s["unreadable"], 1, "{report:#}");
     assert_eq!(s["binary"], 1, "{report:#}");
     let named = report["summary"]["skipped_files"].to_string();
-    assert!(named.contains("locked.env") && named.contains("pipe"), "{named}");
+    assert!(
+        named.contains("locked.env") && named.contains("pipe"),
+        "{named}"
+    );
     assert_eq!(finding(&report, ".env")["detector"], "github.classic-pat");
 
     // Without --follow-symlinks the loop is still detected and counted.
     let mut cmd = Command::new(bin);
     cmd.args(["scan", "--offline", "--format", "json"]).arg(d);
     let report = json(&run_bounded(cmd, Duration::from_secs(20)));
-    assert!(report["summary"]["skipped"]["symlink_loop"].as_u64().unwrap() >= 1, "{report:#}");
+    assert!(
+        report["summary"]["skipped"]["symlink_loop"]
+            .as_u64()
+            .unwrap()
+            >= 1,
+        "{report:#}"
+    );
 }
 
 #[test]
@@ -192,9 +275,16 @@ fn placeholders_examples_bad_checksums_and_ids_are_not_reported() {
     .unwrap();
     std::fs::write(d.join("docs.md"), "stripe.api_key = 'sk_test_4eC39HqLyjWDarjtT1zdp7dc'\npk_live_51Hx9QmK2eZvKYlo2C8nT4rWb7yPq3LsD6fGh1JkM0nBvCxZ\n").unwrap();
     // A GitHub-shaped string whose checksum is wrong: not a token, never sent.
-    std::fs::write(d.join("test.py"), "TOKEN = 'ghp_Kq3vT8mZpL2xR9wN4bY7cH1dJ6fG0s0xhLrX'\n").unwrap();
+    std::fs::write(
+        d.join("test.py"),
+        "TOKEN = 'ghp_Kq3vT8mZpL2xR9wN4bY7cH1dJ6fG0s0xhLrX'\n",
+    )
+    .unwrap();
     let server = replay::ReplayServer::start(json!({"routes": []}));
-    let out = scan(&[d.to_str().unwrap(), "--format", "json"], Some(&server.url));
+    let out = scan(
+        &[d.to_str().unwrap(), "--format", "json"],
+        Some(&server.url),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
     assert_eq!(json(&out)["findings"], json!([]));
     assert!(server.requests().is_empty(), "nothing sent for non-tokens");
@@ -204,10 +294,18 @@ fn placeholders_examples_bad_checksums_and_ids_are_not_reported() {
 fn explain_requests_lists_the_catalog_and_sends_nothing() {
     let server = replay::ReplayServer::start(json!({"routes": []}));
     let dir = workspace_with(".env", &format!("GITHUB_TOKEN={GH}\n"));
-    let out = scan(&[dir.path().to_str().unwrap(), "--explain-requests"], Some(&server.url));
+    let out = scan(
+        &[dir.path().to_str().unwrap(), "--explain-requests"],
+        Some(&server.url),
+    );
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    for needle in ["https://backboard.railway.com/graphql/v2", "https://api.github.com/user", "https://api.stripe.com/v1/account", "query BlastradiusMe"] {
+    for needle in [
+        "https://backboard.railway.com/graphql/v2",
+        "https://api.github.com/user",
+        "https://api.stripe.com/v1/account",
+        "query BlastradiusMe",
+    ] {
         assert!(text.contains(needle), "{needle} missing:\n{text}");
     }
     assert!(!text.contains("NOT READ-ONLY"));
@@ -231,7 +329,16 @@ fn bad_input_is_a_one_line_exit_2() {
 
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[[detector]]\nid = \"x.y\"\nprovider = \"x\"\nname = \"n\"\nkeywords = [\"k\"]\nregex = \"(unclosed\"\n").unwrap();
-    let out = scan(&[dir.path().to_str().unwrap(), "--config", "/dev/null", "--detectors", bad.to_str().unwrap()], None);
+    let out = scan(
+        &[
+            dir.path().to_str().unwrap(),
+            "--config",
+            "/dev/null",
+            "--detectors",
+            bad.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad regex"));
 }
@@ -245,7 +352,88 @@ fn secrets_in_error_bodies_are_scrubbed() {
     ]}));
     let dir = workspace_with(".env", &format!("GITHUB_TOKEN={GH}\n"));
     for format in ["json", "table"] {
-        let out = scan(&[dir.path().to_str().unwrap(), "--format", format], Some(&server.url));
+        let out = scan(
+            &[dir.path().to_str().unwrap(), "--format", format],
+            Some(&server.url),
+        );
         assert!(!all_output(&out).contains(GH), "{format} leaked the token");
     }
+}
+
+#[test]
+fn git_config_is_scanned_but_not_the_rest_of_git() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    git(
+        dir.path(),
+        &[
+            "remote",
+            "add",
+            "origin",
+            &format!("https://x-access-token:{GH}@github.com/acme/api.git"),
+        ],
+    );
+    // A token inside .git/ objects or logs must not be reported: an agent reads the work tree.
+    std::fs::write(
+        dir.path().join(".git/description"),
+        format!("GITHUB_TOKEN={GH}\n"),
+    )
+    .unwrap();
+    let report = json(&scan(
+        &[dir.path().to_str().unwrap(), "--format", "json"],
+        None,
+    ));
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    assert_eq!(findings[0]["path"], ".git/config");
+    assert_eq!(findings[0]["exposure"]["git"], "none");
+}
+
+#[test]
+fn invalid_utf8_around_a_token_does_not_hide_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"\xff\xfe\xfd garbage \xc3\x28 ".to_vec();
+    bytes.extend_from_slice(format!("token={GH}").as_bytes());
+    bytes.extend_from_slice(b" \xe2\x82 more\n");
+    std::fs::write(dir.path().join("mixed.txt"), bytes).unwrap();
+    // UTF-16 with a byte-order mark is decoded, not skipped as binary.
+    let utf16: Vec<u8> = std::iter::once(0xFEFFu16)
+        .chain(
+            format!("STRIPE_SECRET_KEY=sk_live_51Hx9QmK2eZvKYlo2C8nT4rWb7yPq3LsD6fGh1JkM0nBvCxZ\n")
+                .encode_utf16(),
+        )
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    std::fs::write(dir.path().join("utf16.env"), utf16).unwrap();
+    let report = json(&scan(
+        &[dir.path().to_str().unwrap(), "--format", "json"],
+        None,
+    ));
+    assert_eq!(
+        finding(&report, "mixed.txt")["detector"],
+        "github.classic-pat"
+    );
+    assert_eq!(finding(&report, "utf16.env")["detector"], "stripe.live-key");
+}
+
+#[test]
+fn files_over_the_size_limit_are_counted_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("big.log"), vec![b'a'; 4096]).unwrap();
+    std::fs::write(dir.path().join("small.env"), format!("GITHUB_TOKEN={GH}\n")).unwrap();
+    let report = json(&scan(
+        &[
+            dir.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "--max-file-size",
+            "1000",
+        ],
+        None,
+    ));
+    assert_eq!(report["summary"]["skipped"]["too_large"], 1);
+    assert!(report["summary"]["skipped_files"]
+        .to_string()
+        .contains("big.log"));
+    assert_eq!(report["summary"]["files_scanned"], 1);
 }
