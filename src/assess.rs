@@ -25,11 +25,15 @@ pub struct AssessOptions<'a> {
     pub concurrency: usize,
 }
 
+/// Most file contexts kept per distinct secret.
+const MAX_CONTEXTS: usize = 4;
+
 /// One distinct secret: its provider, detector and every name it was found under.
 struct Distinct<'a> {
     secret: &'a Secret,
     detector: usize,
     variables: Vec<String>,
+    context: Vec<&'a Secret>,
 }
 
 /// Turns candidates into scored findings, worst first.
@@ -51,12 +55,19 @@ pub fn assess(
                     secret: &c.secret,
                     detector: c.detector,
                     variables: Vec::new(),
+                    context: Vec::new(),
                 });
                 distinct.len() - 1
             });
         if let Some(v) = &c.variable {
             if !distinct[i].variables.contains(v) {
                 distinct[i].variables.push(v.clone());
+            }
+        }
+        if let Some(ctx) = c.context.as_deref() {
+            let seen = distinct[i].context.iter().any(|s| std::ptr::eq(*s, ctx));
+            if !seen && distinct[i].context.len() < MAX_CONTEXTS {
+                distinct[i].context.push(ctx);
             }
         }
         which.push(i);
@@ -67,13 +78,14 @@ pub fn assess(
             secret: d.secret,
             detector: detectors.get(d.detector),
             variables: d.variables.clone(),
+            context: d.context.clone(),
         })
         .collect();
     let verdicts = introspect_all(&tokens, opts);
     let mut findings: Vec<Finding> = candidates
         .iter()
         .zip(&which)
-        .map(|(c, &i)| build(c, &tokens[i], &verdicts[i]))
+        .map(|(c, &i)| build(c, detectors.get(c.detector), &tokens[i], &verdicts[i]))
         .collect();
     findings.sort_by(|a, b| {
         b.score
@@ -128,7 +140,15 @@ fn introspect_all(tokens: &[Token<'_>], opts: &AssessOptions<'_>) -> Vec<Verdict
         .collect()
 }
 
-fn build(c: &Candidate, token: &Token<'_>, verdict: &Verdict) -> Finding {
+/// One finding: `own` is the detector that found this occurrence (the
+/// finding's id and fingerprint), `token` the distinct secret it shares with
+/// other occurrences (introspection and scope).
+fn build(
+    c: &Candidate,
+    own: &crate::detectors::Detector,
+    token: &Token<'_>,
+    verdict: &Verdict,
+) -> Finding {
     let provider = providers::find(&token.detector.provider);
     let offline = provider.map_or_else(
         || providers::detector_worst_case(token.detector),
@@ -157,13 +177,13 @@ fn build(c: &Candidate, token: &Token<'_>, verdict: &Verdict) -> Finding {
     let secrets = [token.secret];
     let clean = |s: &str| scrub(s, &secrets);
     Finding {
-        detector: token.detector.id.clone(),
+        detector: own.id.clone(),
         provider: token.detector.provider.clone(),
         path: c.path.clone(),
         line: c.line,
         column: c.column,
         secret: c.secret.redacted(),
-        fingerprint: c.secret.fingerprint(&token.detector.id),
+        fingerprint: c.secret.fingerprint(&own.id),
         exposure: c.exposure.clone(),
         verification: VerificationOut {
             status: verdict.status,
