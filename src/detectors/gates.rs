@@ -11,6 +11,10 @@ pub enum Checksum {
     GithubCrc32,
     /// npm's `npm_` tokens use the same scheme as GitHub.
     NpmCrc32,
+    /// GitLab routable tokens (`glpat-<base64url>.01.<len><crc>`): the last
+    /// seven characters are the zero-padded base36 CRC32 of everything before
+    /// them, prefix included.
+    GitlabCrc32,
 }
 
 impl Checksum {
@@ -19,9 +23,12 @@ impl Checksum {
         match name {
             "github-crc32" => Ok(Checksum::GithubCrc32),
             "npm-crc32" => Ok(Checksum::NpmCrc32),
+            "gitlab-crc32" => Ok(Checksum::GitlabCrc32),
             other => Err(DetectorError::Invalid {
                 id: detector.to_string(),
-                reason: format!("unknown checksum {other:?} (known: github-crc32, npm-crc32)"),
+                reason: format!(
+                    "unknown checksum {other:?} (known: github-crc32, npm-crc32, gitlab-crc32)"
+                ),
             }),
         }
     }
@@ -30,6 +37,7 @@ impl Checksum {
     pub fn verify(self, secret: &str) -> bool {
         match self {
             Checksum::GithubCrc32 | Checksum::NpmCrc32 => prefixed_crc32_base62(secret),
+            Checksum::GitlabCrc32 => suffixed_crc32_base36(secret),
         }
     }
 }
@@ -60,6 +68,34 @@ fn prefixed_crc32_base62(secret: &str) -> bool {
     }
     let (random, check) = body.split_at(30);
     base62(crc32fast::hash(random.as_bytes()), 6) == check
+}
+
+/// Encodes `n` in base36 (`0-9a-z`), left-padded with `0` to `width`.
+pub fn base36(mut n: u32, width: usize) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut digits = Vec::new();
+    while n > 0 {
+        digits.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+    }
+    while digits.len() < width {
+        digits.push(b'0');
+    }
+    digits.reverse();
+    String::from_utf8(digits).unwrap_or_default()
+}
+
+/// Everything + 7-character zero-padded base36 CRC32 of everything before it
+/// (GitLab's routable tokens).
+fn suffixed_crc32_base36(secret: &str) -> bool {
+    if !secret.is_ascii() || secret.len() < 16 {
+        return false;
+    }
+    let (body, check) = secret.split_at(secret.len() - 7);
+    check
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        && base36(crc32fast::hash(body.as_bytes()), 7) == check
 }
 
 /// Shannon entropy of `s` in bits per byte.
@@ -151,6 +187,27 @@ mod tests {
         bad.replace_range(5..6, "Z");
         assert!(!Checksum::GithubCrc32.verify(&bad));
         assert!(!Checksum::GithubCrc32.verify("ghp_short"));
+    }
+
+    #[test]
+    fn gitlab_checksum_accepts_real_and_rejects_tampered() {
+        let body = "glpat-Vn3kQ8rT2mXw9LpZ4bYc7HdJ1fGs0aEuK5oPi6Ny.01.14";
+        let t = format!("{body}{}", base36(crc32fast::hash(body.as_bytes()), 7));
+        assert!(Checksum::GitlabCrc32.verify(&t));
+        let bad = t.replacen("Vn3k", "Vn3j", 1);
+        assert!(!Checksum::GitlabCrc32.verify(&bad));
+        assert!(!Checksum::GitlabCrc32.verify("glpat-short"));
+        assert_eq!(
+            Checksum::parse("gitlab-crc32", "x").unwrap(),
+            Checksum::GitlabCrc32
+        );
+    }
+
+    #[test]
+    fn base36_pads() {
+        assert_eq!(base36(0, 7), "0000000");
+        assert_eq!(base36(35, 2), "0z");
+        assert_eq!(base36(36, 2), "10");
     }
 
     #[test]
