@@ -279,10 +279,13 @@ fn declared_cases_end_as_expected() {
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
 
+/// Turns a scenario's live routes into a faulty provider's.
+type Fault = Box<dyn Fn(&Value) -> Value + Sync>;
+
 #[test]
 fn faults_end_as_unknown_or_live_never_a_crash() {
     let all = scenarios();
-    let faults: Vec<(&str, Box<dyn Fn(&Value) -> Value + Sync>, &str)> = vec![
+    let faults: Vec<(&str, Fault, &str)> = vec![
         ("429 then answered", Box::new(rate_limited_once), "live"),
         (
             "429 beyond the budget",

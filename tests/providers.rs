@@ -33,16 +33,27 @@ fn github_classic_token_scopes_reach_and_expiry() {
         {"method": "GET", "path": "/api.github.com/user/memberships/orgs", "json": [{"role": "admin", "state": "active", "organization": {"login": "acme"}}]}
     ]}));
     let dir = one_file(".env.staging", &format!("GITHUB_TOKEN={GH}\n"));
-    let out = scan(&[dir.path().to_str().unwrap(), "--format", "json"], Some(&server.url));
+    let out = scan(
+        &[dir.path().to_str().unwrap(), "--format", "json"],
+        Some(&server.url),
+    );
     let report = json(&out);
     let f = finding(&report, ".env.staging");
     assert_eq!(f["verification"]["status"], "live");
     assert_eq!(f["scope"]["identity"], "octo-admin (User)");
     assert_eq!(f["scope"]["expires_at"], "2027-01-31T12:00:00Z");
-    assert_eq!(f["scope"]["permissions"], json!(["repo", "workflow", "delete_repo", "org acme: admin"]));
+    assert_eq!(
+        f["scope"]["permissions"],
+        json!(["repo", "workflow", "delete_repo", "org acme: admin"])
+    );
     let caps = f["scope"]["capabilities"].to_string();
-    assert!(caps.contains("delete-infra") && caps.contains("delete-data") && caps.contains("deploy"), "{caps}");
-    assert!(f["scope"]["environments"].to_string().contains("acme/api/production"));
+    assert!(
+        caps.contains("delete-infra") && caps.contains("delete-data") && caps.contains("deploy"),
+        "{caps}"
+    );
+    assert!(f["scope"]["environments"]
+        .to_string()
+        .contains("acme/api/production"));
     // Found in a staging file, reaches production: the context mismatch counts.
     assert!(f["reasons"].to_string().contains("BR050"), "{f:#}");
     // Every request is a GET to api.github.com.
@@ -59,7 +70,10 @@ fn github_revoked_token_is_invalid_and_low() {
          "json": {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}}
     ]}));
     let dir = one_file("ci.sh", &format!("export GH_TOKEN={GH}\n"));
-    let out = scan(&[dir.path().to_str().unwrap(), "--format", "json"], Some(&server.url));
+    let out = scan(
+        &[dir.path().to_str().unwrap(), "--format", "json"],
+        Some(&server.url),
+    );
     assert_eq!(out.status.code(), Some(0));
     let f = finding(&json(&out), "ci.sh").clone();
     assert_eq!(f["verification"]["status"], "invalid");
@@ -78,17 +92,38 @@ fn stripe_live_and_test_keys() {
          "json": {"id": "acct_1Nu8Qz2eZvKYlo2C", "object": "account", "settings": {"dashboard": {"display_name": "Acme Inc"}}}}
     ]}));
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("live.env"), format!("STRIPE_SECRET_KEY={STRIPE_LIVE}\n")).unwrap();
-    std::fs::write(dir.path().join("test.env"), format!("STRIPE_SECRET_KEY={STRIPE_TEST}\n")).unwrap();
-    let report = json(&scan(&[dir.path().to_str().unwrap(), "--format", "json"], Some(&server.url)));
+    std::fs::write(
+        dir.path().join("live.env"),
+        format!("STRIPE_SECRET_KEY={STRIPE_LIVE}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("test.env"),
+        format!("STRIPE_SECRET_KEY={STRIPE_TEST}\n"),
+    )
+    .unwrap();
+    let report = json(&scan(
+        &[dir.path().to_str().unwrap(), "--format", "json"],
+        Some(&server.url),
+    ));
     let live = finding(&report, "live.env");
     let test = finding(&report, "test.env");
     assert_eq!(live["verification"]["status"], "live");
-    assert_eq!(live["scope"]["identity"], "Acme Inc (acct_1Nu8Qz2eZvKYlo2C)");
-    assert!(live["scope"]["capabilities"].to_string().contains("move-money"));
-    assert!(!test["scope"]["capabilities"].to_string().contains("move-money"));
+    assert_eq!(
+        live["scope"]["identity"],
+        "Acme Inc (acct_1Nu8Qz2eZvKYlo2C)"
+    );
+    assert!(live["scope"]["capabilities"]
+        .to_string()
+        .contains("move-money"));
+    assert!(!test["scope"]["capabilities"]
+        .to_string()
+        .contains("move-money"));
     assert_eq!(test["scope"]["environments"][0]["tier"], "test");
-    assert!(test["score"].as_u64() < live["score"].as_u64(), "test mode below live mode");
+    assert!(
+        test["score"].as_u64() < live["score"].as_u64(),
+        "test mode below live mode"
+    );
 }
 
 #[test]
@@ -98,7 +133,14 @@ fn stripe_rejected_key_is_invalid() {
          "json": {"error": {"message": "Invalid API Key provided: sk_live_****CvCxZ", "type": "invalid_request_error"}}}
     ]}));
     let dir = one_file("live.env", &format!("STRIPE_SECRET_KEY={STRIPE_LIVE}\n"));
-    let f = finding(&json(&scan(&[dir.path().to_str().unwrap(), "--format", "json"], Some(&server.url))), "live.env").clone();
+    let f = finding(
+        &json(&scan(
+            &[dir.path().to_str().unwrap(), "--format", "json"],
+            Some(&server.url),
+        )),
+        "live.env",
+    )
+    .clone();
     assert_eq!(f["verification"]["status"], "invalid");
 }
 
@@ -110,35 +152,63 @@ fn railway_account_token_admin_vs_member_and_revoked() {
         "environments": {"edges": [{"node": {"id": "e1", "name": "prod-eu", "isEphemeral": false, "canAccess": true, "meta": null}}]},
         "volumes": {"edges": [{"node": {"id": "v1", "name": "mysql-data", "volumeInstances": {"edges": [
             {"node": {"id": "vi1", "environmentId": "e1", "mountPath": "/var/lib/mysql", "sizeMB": 1000}}]}}}]}});
-    let scenario = |role: &str| json!({"routes": [
-        {"method": "POST", "path": path, "header": ["authorization", bearer], "body_contains": "BlastradiusMe",
-         "json": {"data": {"me": {"id": "u1", "email": "dev@acme.test", "name": "Dev", "workspaces": [{"id": "w1", "name": "acme"}]}}}},
-        {"method": "POST", "path": path, "body_contains": "BlastradiusProjects(", "json": {"data": {"projects": {"edges": [{"node": project}]}}}},
-        {"method": "POST", "path": path, "body_contains": "BlastradiusWorkspaceMembers", "json": {"data": {"workspace": {"id": "w1", "name": "acme",
-            "members": [{"id": "u0", "email": "boss@acme.test", "role": "ADMIN"}, {"id": "u1", "email": "dev@acme.test", "role": role}]}}}},
-        {"method": "POST", "path": path, "body_contains": "BlastradiusBackups", "json": {"data": {"volumeInstanceBackupList": []}}}
-    ]});
-    let dir = one_file("deploy.sh", &format!("RAILWAY_API_TOKEN={RAILWAY_ACCOUNT}\n"));
+    let scenario = |role: &str| {
+        json!({"routes": [
+            {"method": "POST", "path": path, "header": ["authorization", bearer], "body_contains": "BlastradiusMe",
+             "json": {"data": {"me": {"id": "u1", "email": "dev@acme.test", "name": "Dev", "workspaces": [{"id": "w1", "name": "acme"}]}}}},
+            {"method": "POST", "path": path, "body_contains": "BlastradiusProjects(", "json": {"data": {"projects": {"edges": [{"node": project}]}}}},
+            {"method": "POST", "path": path, "body_contains": "BlastradiusWorkspaceMembers", "json": {"data": {"workspace": {"id": "w1", "name": "acme",
+                "members": [{"id": "u0", "email": "boss@acme.test", "role": "ADMIN"}, {"id": "u1", "email": "dev@acme.test", "role": role}]}}}},
+            {"method": "POST", "path": path, "body_contains": "BlastradiusBackups", "json": {"data": {"volumeInstanceBackupList": []}}}
+        ]})
+    };
+    let dir = one_file(
+        "deploy.sh",
+        &format!("RAILWAY_API_TOKEN={RAILWAY_ACCOUNT}\n"),
+    );
     let run = |role: &str| {
         let server = replay::ReplayServer::start(scenario(role));
-        let report = json(&scan(&[dir.path().to_str().unwrap(), "--format", "json"], Some(&server.url)));
+        let report = json(&scan(
+            &[dir.path().to_str().unwrap(), "--format", "json"],
+            Some(&server.url),
+        ));
         finding(&report, "deploy.sh").clone()
     };
     let admin = run("ADMIN");
     assert_eq!(admin["scope"]["token_kind"], "account token");
-    assert_eq!(admin["scope"]["permissions"], json!(["workspace acme: ADMIN"]));
-    assert!(admin["scope"]["capabilities"].to_string().contains("delete-backups"));
-    assert_eq!(admin["scope"]["environments"], json!([{"name": "shop/prod-eu", "tier": "production"}]));
+    assert_eq!(
+        admin["scope"]["permissions"],
+        json!(["workspace acme: ADMIN"])
+    );
+    assert!(admin["scope"]["capabilities"]
+        .to_string()
+        .contains("delete-backups"));
+    assert_eq!(
+        admin["scope"]["environments"],
+        json!([{"name": "shop/prod-eu", "tier": "production"}])
+    );
     assert!(admin["score"].as_u64().unwrap() >= 90);
     let member = run("MEMBER");
-    assert!(!member["scope"]["capabilities"].to_string().contains("delete"), "{member:#}");
+    assert!(
+        !member["scope"]["capabilities"]
+            .to_string()
+            .contains("delete"),
+        "{member:#}"
+    );
     assert!(member["score"].as_u64() < admin["score"].as_u64());
 
     let revoked = replay::ReplayServer::start(json!({"routes": [
         {"method": "POST", "path": path, "json": {"data": null, "errors": [{"message": "Not Authorized", "extensions": {"code": "UNAUTHORIZED"}}]}}
     ]}));
-    let report = json(&scan(&[dir.path().to_str().unwrap(), "--format", "json"], Some(&revoked.url)));
+    let report = json(&scan(
+        &[dir.path().to_str().unwrap(), "--format", "json"],
+        Some(&revoked.url),
+    ));
     let f = finding(&report, "deploy.sh");
     assert_eq!(f["verification"]["status"], "invalid", "{f:#}");
-    assert_eq!(revoked.requests().len(), 3, "me, apiToken, projectToken: then it stops");
+    assert_eq!(
+        revoked.requests().len(),
+        3,
+        "me, apiToken, projectToken: then it stops"
+    );
 }

@@ -303,7 +303,7 @@ impl Provider for Railway {
 
     fn offline(&self, token: &Token<'_>) -> ScopeFacts {
         let mut f = super::detector_worst_case(token.detector);
-        f.token_kind = "Railway token (kind unknown: a UUID carries none)".into();
+        f.token_kind = "token of unknown kind".into();
         f.notes.push("an unverified Railway token is scored as an admin's account token, the worst it can be".into());
         f
     }
