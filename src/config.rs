@@ -63,12 +63,25 @@ pub struct Config {
     /// Which agent deny-lists count.
     #[serde(default)]
     pub agents: AgentsConfig,
+    /// `--home`: more credential files to read (`[home] extra_paths`).
+    #[serde(default)]
+    pub home: HomeConfig,
     /// The file this was read from (`None` for defaults).
     #[serde(skip)]
     pub path: Option<PathBuf>,
     /// The file's text, to turn spans into line numbers.
     #[serde(skip)]
     text: String,
+}
+
+/// `[home]`: what `--home` reads besides the built-in stores.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HomeConfig {
+    /// Files (or directories, meaning their files) to read: `~/…` or
+    /// relative to `$HOME`, or absolute.
+    #[serde(default)]
+    pub extra_paths: Vec<String>,
 }
 
 /// `[scan]`.

@@ -214,7 +214,15 @@ pub static RULES: &[Rule] = &[
         "The token has a capability the policy forbids ([[require]] forbid_capabilities), for example delete-backups.",
         "The team decided that no token in reach of an agent may do this at all, whatever else it can do.",
         "Replace it with a token without that permission; keep such tokens out of the workspace."),
+    rule!("BR060", "canary-token", 0,
+        "The key belongs to a known canary-token account (canarytokens.org or a look-alike): it grants nothing, and any API call made with it alerts whoever planted it. blastradius recognises it offline, from the account id encoded in the key id, and sends nothing.",
+        "A canary is a tripwire, not a credential: its only power is to raise an alarm. An agent that finds and tries it triggers an incident response for your team.",
+        "Leave it if your team planted it, and make sure no agent, script or CI job uses it; if nobody knows why it is there, ask your security team before deleting it."),
 ];
+
+/// Marks a canary token in [`ScopeFacts::token_kind`]: such findings are
+/// scored by exposure and rule BR060 only.
+pub const CANARY_MARK: &str = "canary token";
 
 /// The rule with this id.
 pub fn rule(id: &str) -> Option<&'static Rule> {
@@ -286,6 +294,13 @@ pub fn score(
             "BR001",
             format!("readable by an agent in the workspace ({git})"),
         ));
+    }
+    if facts.token_kind.contains(CANARY_MARK) {
+        reasons.push(reason(
+            "BR060",
+            format!("{}; no call was made", facts.token_kind),
+        ));
+        return finish(reasons);
     }
     match status {
         Status::Live => reasons.push(reason("BR010", "the provider accepted it".into())),

@@ -4,6 +4,8 @@
 mod markdown;
 mod sarif;
 mod table;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 use crate::context::TierHint;
 use crate::exposure::Exposure;
@@ -92,6 +94,9 @@ pub struct Summary {
     pub skipped_files: Vec<SkippedFile>,
     /// Findings per severity.
     pub by_severity: BySeverity,
+    /// The gitleaks/betterleaks rules files in use (`--rules`, or found at
+    /// the scanned root), with what could not be carried over.
+    pub rule_files: Vec<crate::gitleaks::RuleFileSummary>,
 }
 
 /// Findings per severity band.
@@ -288,6 +293,7 @@ impl Report {
                 skipped: scan.skipped.clone(),
                 skipped_files: scan.skipped_files.clone(),
                 by_severity: by,
+                rule_files: Vec::new(),
             },
             findings,
         }

@@ -51,12 +51,21 @@ fn capabilities(f: &Finding) -> String {
     format!("{}{assumed}", list.join(", "))
 }
 
+/// The three heaviest reasons, plus the ones a reader must always see: why
+/// a token was not verified or was rejected, and a context mismatch.
 fn top_reasons(f: &Finding) -> String {
+    const ALWAYS: [&str; 3] = ["BR011", "BR012", "BR050"];
     let mut rs = f.reasons.clone();
     rs.sort_by_key(|r| std::cmp::Reverse(r.points));
-    rs.iter()
-        .filter(|r| r.points > 0)
-        .take(3)
+    let mut shown: Vec<&crate::scoring::Reason> =
+        rs.iter().filter(|r| r.points > 0).take(3).collect();
+    for r in rs.iter().filter(|r| ALWAYS.contains(&r.rule)) {
+        if !shown.iter().any(|s| s.rule == r.rule) {
+            shown.push(r);
+        }
+    }
+    shown
+        .iter()
         .map(|r| format!("+{} {}", r.points, r.message))
         .collect::<Vec<_>>()
         .join("\n")
@@ -84,6 +93,47 @@ fn wrap(text: &str, indent: usize) -> String {
     out
 }
 
+/// "allowed" / "baselined" under the score of a finding that does not fail.
+fn gate_mark(f: &Finding) -> &'static str {
+    if f.gate.allowed.is_some() {
+        "\nallowed"
+    } else if f.gate.baselined {
+        "\nbaselined"
+    } else {
+        ""
+    }
+}
+
+/// What the gate says about a finding, one line each.
+fn gate_notes(f: &Finding) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(a) = &f.gate.allowed {
+        let reason = a
+            .reason
+            .as_deref()
+            .map_or_else(String::new, |r| format!(": {r}"));
+        notes.push(format!("allowed by {}{reason}", a.source));
+    }
+    for e in &f.gate.expired_allows {
+        notes.push(format!(
+            "{} expired on {} and no longer applies ({})",
+            e.source, e.expired, e.reason
+        ));
+    }
+    match f.gate.baseline_score {
+        Some(b) if f.gate.baselined => notes.push(format!("baselined (accepted at score {b})")),
+        Some(b) => notes.push(format!(
+            "in the baseline at score {b}, now {}: it fails again",
+            f.score
+        )),
+        None => {}
+    }
+    if let Some(c) = &f.gate.commit {
+        notes.push(format!("introduced in commit {c}"));
+    }
+    notes
+}
+
 /// Writes the table, the fixes and the summary line.
 pub fn write_table(report: &Report, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
     let s = &report.summary;
@@ -106,8 +156,13 @@ pub fn write_table(report: &Report, out: &mut dyn Write, color: bool) -> std::io
                 .unwrap_or_default();
             table.add_row(vec![
                 Cell::new(i + 1),
-                Cell::new(format!("{}\n{}", f.score, f.severity.as_str()))
-                    .set_alignment(CellAlignment::Right),
+                Cell::new(format!(
+                    "{}\n{}{}",
+                    f.score,
+                    f.severity.as_str(),
+                    gate_mark(f)
+                ))
+                .set_alignment(CellAlignment::Right),
                 Cell::new(format!(
                     "{}:{}\n{} {}\n{} · {}{who}",
                     f.path,
@@ -130,6 +185,11 @@ pub fn write_table(report: &Report, out: &mut dyn Write, color: bool) -> std::io
         for (i, f) in report.findings.iter().enumerate() {
             let text = format!("{}. fix {}:{} — {}", i + 1, f.path, f.line, f.remediation);
             writeln!(out, "{}", wrap(&text, 3))?;
+            for note in gate_notes(f) {
+                // Wrapped as if indented, then indented (wrap drops leading spaces).
+                let wrapped = wrap(&format!("\u{0}\u{0}\u{0}{note}"), 3);
+                writeln!(out, "{}", wrapped.replacen("\u{0}\u{0}\u{0}", "   ", 1))?;
+            }
         }
         writeln!(out)?;
     }
@@ -152,13 +212,32 @@ pub fn write_table(report: &Report, out: &mut dyn Write, color: bool) -> std::io
     } else {
         format!("; skipped {}", skipped.join(", "))
     };
+    let accepted: Vec<String> = [(s.allowed, "allowed"), (s.baselined, "baselined")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    let accepted = if accepted.is_empty() {
+        String::new()
+    } else {
+        format!(" ({} not counted)", accepted.join(", "))
+    };
     let verdict = if s.failed {
+        let worst = report
+            .findings
+            .iter()
+            .filter(|f| f.gate.fails)
+            .map(|f| f.score)
+            .max()
+            .unwrap_or(s.max_score);
         format!(
-            "FAIL: a finding scores {} ≥ --fail-on {}",
-            s.max_score, s.fail_on
+            "FAIL: {} finding{} score ≥ --fail-on {} (worst {worst}){accepted}",
+            s.failing,
+            if s.failing == 1 { "" } else { "s" },
+            s.fail_on
         )
     } else {
-        format!("pass: nothing scores ≥ --fail-on {}", s.fail_on)
+        format!("pass: nothing fails at --fail-on {}{accepted}", s.fail_on)
     };
     let summary = format!(
         "{} findings ({} critical, {} high, {} medium, {} low) in {} files, {} bytes{skipped}. {verdict}",
