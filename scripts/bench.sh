@@ -16,7 +16,7 @@ peers=${PEERS:-/opt/peers}
 cd "$(dirname "$0")/.."
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
 cargo build --release --quiet
-br=$PWD/target/release/blastradius
+br=${CARGO_TARGET_DIR:-$PWD/target}/release/blastradius
 bytes=$(du -sb "$corpus" | cut -f1)
 site() { echo "$peers"/$1/lib/python3*/site-packages; }
 kingfisher=$(echo "$(site venv)"/kingfisher/bin/kingfisher)
@@ -40,7 +40,7 @@ for i in "${!names[@]}"; do
   bash -c "${cmds[$i]}" >/dev/null 2>&1 || true
   for _ in $(seq "$runs"); do
     /usr/bin/time -f "${names[$i]} %e %U %S %M" -o "$out.t" bash -c "exec ${cmds[$i]} >/dev/null 2>&1" || true
-    cat "$out.t" >> "$out"
+    tail -n 1 "$out.t" >> "$out"   # time prefixes "Command exited with non-zero status N"
   done
 done
 

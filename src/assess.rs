@@ -103,6 +103,13 @@ fn introspect_all(tokens: &[Token<'_>], opts: &AssessOptions<'_>) -> Vec<Verdict
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(token) = tokens.get(i) else { break };
         let verdict = match providers::find(&token.detector.provider) {
+            // Only what a built-in detector matched is ever sent anywhere: a
+            // repository's own detector or rule file could otherwise label any
+            // string (another provider's secret) as, say, a GitHub token.
+            Some(_) if !token.detector.is_builtin() => Verdict::skipped(format!(
+                "found by {} ({}): only tokens matched by built-in detectors are sent to their provider",
+                token.detector.id, token.detector.origin
+            )),
             Some(p) => {
                 let session = http.session(opts.chain_budget);
                 p.introspect(token, &session)

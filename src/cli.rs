@@ -28,6 +28,27 @@ pub enum Command {
     },
     /// Every request a provider module can send (nothing is sent).
     Requests,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command to a directory.
+    Man {
+        /// Write blastradius.1, blastradius-scan.1, … into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
+    /// Write a starter blastradius.toml, a pre-commit entry and a GitHub workflow.
+    Init {
+        /// The repository to set up.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Overwrite files that already exist.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// `scan` options.
@@ -78,6 +99,13 @@ pub struct ScanArgs {
     /// Write the current findings to FILE as a baseline.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Only files changed between BASE (a commit, branch or tag) and the
+    /// working tree, plus untracked files: for pull-request checks.
+    #[arg(long, value_name = "BASE", conflicts_with_all = ["staged", "history"])]
+    pub diff: Option<String>,
+    /// Also scan every blob reachable from the git refs (what `git log -p` shows).
+    #[arg(long)]
+    pub history: bool,
     /// gitleaks/betterleaks rule files to load (repeatable).
     #[arg(long = "rules", value_name = "FILE")]
     pub rule_files: Vec<PathBuf>,
@@ -87,6 +115,16 @@ pub struct ScanArgs {
     /// Colour in the table.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// List which files an agent can read, which a deny-list hides, and the
+    /// tokens in each, instead of the findings report.
+    #[arg(long)]
+    pub agent_view: bool,
+    /// Print nothing when the run passes (table output); no progress or notes.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Notes on stderr: what was loaded, skipped files, time per phase.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// When to colour output.
@@ -111,11 +149,18 @@ pub enum DetectorsCommand {
         /// Extra detector files to load.
         #[arg(long = "detectors", value_name = "FILE")]
         detector_files: Vec<PathBuf>,
+        /// gitleaks/betterleaks rule files to load (repeatable).
+        #[arg(long = "rules", value_name = "FILE")]
+        rule_files: Vec<PathBuf>,
     },
     /// Check detector files: every example must match, every negative example must not.
     Check {
         /// Detector files to check besides the built-in ones.
         files: Vec<PathBuf>,
+        /// gitleaks/betterleaks rule files to load and check (repeatable);
+        /// their rules carry no examples, which is a warning, not a failure.
+        #[arg(long = "rules", value_name = "FILE")]
+        rule_files: Vec<PathBuf>,
     },
 }
 

@@ -6,6 +6,7 @@
 //! [`assess`] (introspect with [`providers`], score with [`scoring`]) →
 //! [`report`].
 
+pub mod agent_view;
 pub mod allow;
 pub mod app;
 pub mod assess;
@@ -14,11 +15,17 @@ pub mod cli;
 pub mod config;
 pub mod context;
 pub mod detectors;
+pub mod diff;
+pub mod docgen;
 pub mod error;
 pub mod exposure;
 pub mod gitleaks;
+pub mod history;
 pub mod home;
+pub mod init;
 pub mod model;
+pub mod policy;
+pub mod progress;
 pub mod providers;
 pub mod report;
 pub mod scan;

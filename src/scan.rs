@@ -65,7 +65,17 @@ pub struct Candidate {
     pub tier_hint: Option<TierHint>,
     /// An inline allow comment on its line or the line above.
     pub allowed: Option<crate::allow::InlineAllow>,
+    /// The text around the secret (the whole file when it is small), for
+    /// providers that need the other half of a pair or a setting kept in the
+    /// same file (a Twilio account SID, a Datadog site, a kubeconfig's
+    /// server). Held as a [`Secret`] so that it never prints.
+    pub context: Option<std::sync::Arc<Secret>>,
 }
+
+/// Files up to this size are kept whole as a candidate's context.
+const CONTEXT_WHOLE_FILE: usize = 64 * 1024;
+/// Bytes kept on each side of a secret found in a larger file.
+const CONTEXT_WINDOW: usize = 8 * 1024;
 
 /// Why a file was not searched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -479,6 +489,8 @@ pub fn find_candidates(
         return Vec::new();
     }
     let exposure = exposure();
+    let whole = (data.len() <= CONTEXT_WHOLE_FILE)
+        .then(|| std::sync::Arc::new(Secret::new(String::from_utf8_lossy(data).into_owned())));
     raw.into_iter()
         .map(|m| {
             let line_start = memchr::memrchr(b'\n', &data[..m.start]).map_or(0, |i| i + 1);
@@ -505,6 +517,13 @@ pub fn find_candidates(
                 variable,
                 tier_hint: hint,
                 allowed,
+                context: Some(whole.clone().unwrap_or_else(|| {
+                    let from = m.start.saturating_sub(CONTEXT_WINDOW);
+                    let to = m.end.saturating_add(CONTEXT_WINDOW).min(data.len());
+                    std::sync::Arc::new(Secret::new(
+                        String::from_utf8_lossy(&data[from..to]).into_owned(),
+                    ))
+                })),
             }
         })
         .collect()

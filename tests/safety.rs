@@ -399,7 +399,8 @@ fn invalid_utf8_around_a_token_does_not_hide_it() {
     // UTF-16 with a byte-order mark is decoded, not skipped as binary.
     let utf16: Vec<u8> = std::iter::once(0xFEFFu16)
         .chain(
-            format!("STRIPE_SECRET_KEY=sk_live_51Hx9QmK2eZvKYlo2C8nT4rWb7yPq3LsD6fGh1JkM0nBvCxZ\n")
+            "STRIPE_SECRET_KEY=sk_live_51Hx9QmK2eZvKYlo2C8nT4rWb7yPq3LsD6fGh1JkM0nBvCxZ\n"
+                .to_string()
                 .encode_utf16(),
         )
         .flat_map(|u| u.to_le_bytes())
@@ -436,4 +437,42 @@ fn files_over_the_size_limit_are_counted_and_named() {
         .to_string()
         .contains("big.log"));
     assert_eq!(report["summary"]["files_scanned"], 1);
+}
+
+#[test]
+fn a_repository_detector_cannot_send_strings_to_a_provider() {
+    // A hostile detector file labels any long string as a GitHub token; it is
+    // reported, but never sent anywhere.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("evil.toml"),
+        r#"[[detector]]
+id = "github.anything"
+provider = "github"
+name = "anything"
+keywords = ["secret"]
+regex = '''secret=([A-Za-z0-9/+]{40})'''
+"#,
+    )
+    .unwrap();
+    std::fs::write(d.join("blastradius.toml"), "detectors = [\"evil.toml\"]\n").unwrap();
+    std::fs::write(
+        d.join("app.env"),
+        "secret=Qm7vTz2LrX9pK4wN8bY1cH6dJ3fG5sA0eR7tU2iO\n",
+    )
+    .unwrap();
+    let server = replay::ReplayServer::start(json!({"routes": []}));
+    let out = scan(
+        &[d.to_str().unwrap(), "--format", "json"],
+        Some(&server.url),
+    );
+    let report = json(&out);
+    let f = finding(&report, "app.env");
+    assert_eq!(f["verification"]["status"], "skipped", "{f:#}");
+    assert!(
+        server.requests().is_empty(),
+        "nothing sent: {:?}",
+        server.requests()
+    );
 }

@@ -85,10 +85,17 @@ impl RequestSpec {
         let got: Vec<&str> = path.split('/').collect();
         want.len() == got.len()
             && want.iter().zip(&got).all(|(w, g)| {
-                if w.starts_with('{') && w.ends_with('}') {
-                    !g.is_empty() && !g.contains(['?', '#'])
-                } else {
-                    w == g
+                // `{name}` matches one segment; `{name}:verb` (Google's
+                // custom methods) one segment ending in `:verb`.
+                match w.strip_prefix('{').and_then(|r| r.split_once('}')) {
+                    Some((_, suffix)) if suffix.is_empty() || suffix.starts_with(':') => {
+                        g.strip_suffix(suffix).is_some_and(|v| {
+                            !v.is_empty()
+                                && !v.contains(['?', '#'])
+                                && (suffix.is_empty() || !v.contains(':'))
+                        })
+                    }
+                    _ => w == g,
                 }
             })
     }
@@ -181,6 +188,9 @@ pub struct Call {
     pub headers: Vec<(&'static str, String)>,
     /// GraphQL variables.
     pub variables: Option<serde_json::Value>,
+    /// The body of a read-only POST: content type and content. Only sent for
+    /// [`RequestKind::ReadOnlyPost`] requests.
+    pub body: Option<(&'static str, String)>,
 }
 
 /// Settings of the HTTP client.
@@ -194,6 +204,9 @@ pub struct HttpOptions {
     pub max_body: usize,
     /// Loopback base URL that replaces `https://` (tests only).
     pub redirect: Option<url::Url>,
+    /// Loopback endpoint for every AWS request (`AWS_ENDPOINT_URL`, for an
+    /// emulator such as moto); checked by [`parse_aws_endpoint`].
+    pub aws_endpoint: Option<url::Url>,
 }
 
 impl Default for HttpOptions {
@@ -203,6 +216,7 @@ impl Default for HttpOptions {
             request_timeout: Duration::from_secs(10),
             max_body: 4 * 1024 * 1024,
             redirect: None,
+            aws_endpoint: None,
         }
     }
 }
@@ -237,6 +251,43 @@ pub fn parse_redirect(value: &str) -> Result<url::Url, ConfigError> {
     Ok(url)
 }
 
+/// Validates an `AWS_ENDPOINT_URL` value: an `http://` or `https://` URL on
+/// a loopback address (an emulator such as moto), with no credentials,
+/// query or fragment. Anything else is refused, like
+/// `BLASTRADIUS_API_REDIRECT`, so a hostile environment cannot divert AWS
+/// keys to another host.
+pub fn parse_aws_endpoint(value: &str) -> Result<url::Url, String> {
+    let refuse = |why: &str| format!("{value:?}: {why}");
+    let url = url::Url::parse(value).map_err(|e| refuse(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(refuse("scheme must be http or https"));
+    }
+    if !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(refuse("no credentials, query or fragment allowed"));
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    };
+    if !loopback {
+        return Err(refuse(
+            "only a loopback emulator is allowed (blastradius sends real keys only to AWS itself)",
+        ));
+    }
+    Ok(url)
+}
+
+/// Whether `host` is an AWS API host (the ones `AWS_ENDPOINT_URL` replaces).
+pub fn is_aws_host(host: &str) -> bool {
+    host.ends_with(".amazonaws.com")
+}
+
 /// The HTTP client shared by every provider.
 #[derive(Debug)]
 pub struct Http {
@@ -250,7 +301,7 @@ impl Http {
     pub fn new(opts: HttpOptions) -> anyhow::Result<Http> {
         let client = reqwest::blocking::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .https_only(opts.redirect.is_none())
+            .https_only(opts.redirect.is_none() && opts.aws_endpoint.is_none())
             .connect_timeout(opts.connect_timeout)
             .timeout(None)
             .user_agent(concat!(
@@ -274,6 +325,14 @@ impl Http {
     /// The URL a request goes to.
     pub fn url_for(&self, spec: &RequestSpec, path: &str, query: Option<&str>) -> String {
         let q = query.map(|q| format!("?{q}")).unwrap_or_default();
+        if let Some(endpoint) = self
+            .opts
+            .aws_endpoint
+            .as_ref()
+            .filter(|_| is_aws_host(spec.host))
+        {
+            return format!("{}{path}{q}", endpoint.as_str().trim_end_matches('/'));
+        }
         match &self.opts.redirect {
             Some(base) => format!(
                 "{}/{}{path}{q}",
@@ -299,6 +358,16 @@ impl Session<'_> {
         self.sent.get()
     }
 
+    /// The time left in this chain's budget (zero when it has run out).
+    pub fn time_left(&self) -> Duration {
+        self.remaining().unwrap_or(Duration::ZERO)
+    }
+
+    /// The URL a request would go to (after any redirect), for signing.
+    pub fn url_for(&self, spec: &RequestSpec, path: &str, query: Option<&str>) -> String {
+        self.http.url_for(spec, path, query)
+    }
+
     fn remaining(&self) -> Option<Duration> {
         self.deadline
             .checked_duration_since(Instant::now())
@@ -316,6 +385,9 @@ impl Session<'_> {
                 spec.path
             )));
         }
+        if let (RequestKind::ReadOnlyPost { .. }, Some((_, body))) = (spec.kind, &call.body) {
+            check_query_action(spec, body).map_err(HttpError::Refused)?;
+        }
         let url = self.http.url_for(spec, path, call.query.as_deref());
         let body = match spec.kind {
             RequestKind::GraphQl { document } => {
@@ -323,9 +395,10 @@ impl Session<'_> {
                 if let Some(v) = &call.variables {
                     b["variables"] = v.clone();
                 }
-                Some(b.to_string())
+                Some(("application/json", b.to_string()))
             }
-            _ => None,
+            RequestKind::ReadOnlyPost { .. } => call.body.clone(),
+            RequestKind::Rest => None,
         };
         let mut server_retry_used = false;
         let mut rate_retries = 0;
@@ -346,10 +419,8 @@ impl Session<'_> {
             for (name, value) in &call.headers {
                 req = req.header(*name, value);
             }
-            if let Some(b) = &body {
-                req = req
-                    .header("content-type", "application/json")
-                    .body(b.clone());
+            if let Some((content_type, b)) = &body {
+                req = req.header("content-type", *content_type).body(b.clone());
             }
             self.sent.set(self.sent.get() + 1);
             let resp = match req.send() {
@@ -411,6 +482,28 @@ impl Session<'_> {
                 body,
             });
         }
+    }
+}
+
+/// A form-encoded body of the AWS query protocol (`Action=…&…`) must name
+/// exactly the action of its catalog entry (the last part of its id,
+/// `aws.iam.ListUserPolicies`), so a module cannot send another action
+/// under a read-only entry.
+fn check_query_action(spec: &RequestSpec, body: &str) -> Result<(), String> {
+    let actions: Vec<String> = url::form_urlencoded::parse(body.as_bytes())
+        .filter(|(k, _)| k.eq_ignore_ascii_case("action"))
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    if actions.is_empty() {
+        return Ok(());
+    }
+    let declared = spec.id.rsplit('.').next().unwrap_or_default();
+    if actions.len() == 1 && actions[0] == declared {
+        Ok(())
+    } else {
+        Err(format!(
+            "body action {actions:?} is not the catalog entry's action {declared:?}"
+        ))
     }
 }
 
@@ -477,5 +570,13 @@ mod tests {
         assert!(!spec.path_matches("/repos/acme/api/x/environments"));
         assert!(!spec.path_matches("/repos//api/environments"));
         assert!(!spec.path_matches("/user"));
+        let verb = RequestSpec {
+            path: "/v1/projects/{project}:testIamPermissions",
+            ..spec
+        };
+        assert!(verb.path_matches("/v1/projects/acme-prod:testIamPermissions"));
+        assert!(!verb.path_matches("/v1/projects/:testIamPermissions"));
+        assert!(!verb.path_matches("/v1/projects/acme:setIamPolicy"));
+        assert!(!verb.path_matches("/v1/projects/a:b:testIamPermissions"));
     }
 }

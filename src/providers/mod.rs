@@ -6,10 +6,41 @@
 //! read-only. Providers without a module (detection only) are scored from
 //! their detector's data.
 
+pub mod anthropic;
+pub mod aws;
+pub mod cloudflare;
+pub mod datadog;
+pub mod db;
+pub mod digitalocean;
+pub mod dockerhub;
+pub mod flyio;
+pub mod gcp;
 pub mod github;
+pub mod gitlab;
+pub mod heroku;
 pub mod http;
+pub mod huggingface;
+pub mod kubernetes;
+pub mod linear;
+pub mod mongodb;
+pub mod mysql;
+pub mod neon;
+pub mod netlify;
+pub mod npm;
+pub mod openai;
+pub mod planetscale;
+pub mod postgres;
+pub mod pypi;
 pub mod railway;
+pub mod redis;
+pub mod render;
+pub mod sendgrid;
+pub mod sentry;
+pub mod slack;
 pub mod stripe;
+pub mod supabase;
+pub mod twilio;
+pub mod vercel;
 
 use crate::detectors::Detector;
 use crate::model::{Breadth, ScopeFacts, Status};
@@ -17,7 +48,41 @@ use crate::secret::Secret;
 use http::{HttpError, RequestSpec, Response, Session};
 
 /// Every provider with a module. Adding one: a file and a line here.
-pub static PROVIDERS: &[&dyn Provider] = &[&railway::Railway, &github::GitHub, &stripe::Stripe];
+pub static PROVIDERS: &[&dyn Provider] = &[
+    &railway::Railway,
+    &github::GitHub,
+    &stripe::Stripe,
+    &postgres::Postgres,
+    &mysql::MySql,
+    &redis::Redis,
+    &aws::Aws,
+    &mongodb::MongoDb,
+    &neon::Neon,
+    &planetscale::PlanetScale,
+    &npm::Npm,
+    &pypi::PyPi,
+    &dockerhub::DockerHub,
+    &huggingface::HuggingFace,
+    &twilio::Twilio,
+    &sendgrid::SendGrid,
+    &datadog::Datadog,
+    &sentry::Sentry,
+    &linear::Linear,
+    &gcp::Gcp,
+    &kubernetes::Kubernetes,
+    &gitlab::GitLab,
+    &slack::Slack,
+    &openai::OpenAi,
+    &anthropic::Anthropic,
+    &vercel::Vercel,
+    &netlify::Netlify,
+    &heroku::Heroku,
+    &flyio::FlyIo,
+    &render::Render,
+    &digitalocean::DigitalOcean,
+    &cloudflare::Cloudflare,
+    &supabase::Supabase,
+];
 
 /// Finds the module for a provider name.
 pub fn find(id: &str) -> Option<&'static dyn Provider> {
@@ -41,6 +106,21 @@ pub struct Token<'a> {
     pub detector: &'a Detector,
     /// Every variable or key name it was found under.
     pub variables: Vec<String>,
+    /// The text of the files it was found in (or a window around it), for
+    /// the other half of a pair or a setting kept beside it (a Twilio account
+    /// SID, a Datadog site). Never print it: it may hold other secrets.
+    pub context: Vec<&'a Secret>,
+}
+
+impl Token<'_> {
+    /// The first capture group of `re` in the token's surroundings, if any.
+    pub fn nearby(&self, re: &regex::Regex) -> Option<String> {
+        self.context.iter().find_map(|c| {
+            re.captures(c.expose())
+                .and_then(|m| m.get(1))
+                .map(|g| g.as_str().to_string())
+        })
+    }
 }
 
 /// What introspection concluded.
@@ -111,6 +191,20 @@ pub trait Provider: Sync {
 
     /// Which narrower token to mint instead, and where.
     fn remediation(&self, token: &Token<'_>, facts: &ScopeFacts) -> String;
+
+    /// Every SQL statement or command this module can run over a database
+    /// connection (database modules only; HTTP modules have none).
+    fn statements(&self) -> &'static [db::StatementSpec] {
+        &[]
+    }
+}
+
+/// Every statement of every database module, for `blastradius requests`
+/// and the read-only test.
+pub fn statement_catalog() -> impl Iterator<Item = (&'static str, &'static db::StatementSpec)> {
+    PROVIDERS
+        .iter()
+        .flat_map(|p| p.statements().iter().map(move |s| (p.id(), s)))
 }
 
 /// The worst plausible scope of a token from its detector's data.
@@ -154,4 +248,41 @@ pub fn unexpected(resp: &Response, what: &str) -> Verdict {
         ""
     };
     Verdict::unknown(format!("{what}: unexpected HTTP {}{kind}", resp.status))
+}
+
+/// Decodes base64 in any of its common spellings: standard or URL-safe
+/// alphabet, padded or not, ignoring surrounding whitespace.
+pub fn b64_decode_lenient(s: &str) -> Option<Vec<u8>> {
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    let t = s.trim().trim_end_matches('=');
+    URL_SAFE_NO_PAD
+        .decode(t)
+        .or_else(|_| STANDARD_NO_PAD.decode(t))
+        .ok()
+}
+
+/// The claims of a JWT, decoded without verifying its signature (offline
+/// evidence only: the provider decides whether the token is valid).
+pub fn jwt_claims(token: &str) -> Option<serde_json::Value> {
+    let mut parts = token.trim().split('.');
+    let (_header, payload, _sig) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_slice(&b64_decode_lenient(payload)?).ok()?;
+    v.is_object().then_some(v)
+}
+
+/// A Unix time in seconds as an RFC 3339 timestamp (UTC).
+pub fn rfc3339_from_unix(secs: i64) -> Option<String> {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()?
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
+}
+
+/// Whether a Unix time in seconds is in the past.
+pub fn unix_is_past(secs: i64) -> bool {
+    secs < time::OffsetDateTime::now_utc().unix_timestamp()
 }
