@@ -634,6 +634,75 @@ pub fn scrub(text: &str, t: &DbTarget, token: &Secret) -> String {
     out
 }
 
+/// Why learning failed.
+pub enum Failure {
+    /// The server refused the credentials: the finding is `invalid`.
+    Auth(String),
+    /// Anything else (network, TLS, protocol): the finding is `unknown`.
+    Other(String),
+}
+
+/// What a database module supplies to [`introspect`]: how to learn what a
+/// credential can do once connected, and how to describe it.
+pub struct Probe<L> {
+    /// The engine name the target is parsed for (`postgres`, `mysql`, `redis`).
+    pub engine: &'static str,
+    /// Connects and learns, read-only, with this I/O timeout.
+    pub learn: fn(&DbTarget, Duration) -> Result<L, Failure>,
+    /// The scope facts of what was learned.
+    pub facts: fn(&DbTarget, &L) -> ScopeFacts,
+    /// The live verdict's detail ("connected as … (read-only …)").
+    pub detail: fn(&L) -> String,
+    /// What an authentication failure refused ("credentials", "password").
+    pub refused: &'static str,
+    /// What another failure prevented ("read the grants").
+    pub failed_to: &'static str,
+}
+
+/// The shared introspection of every database module: skip targets without
+/// a host and placeholders, connect under the chain's deadline (at most
+/// 15 s) on a thread that is abandoned if the host never answers, and map
+/// the outcome to a verdict with every driver message scrubbed of the
+/// credential.
+pub fn introspect<L: Send + 'static>(
+    probe: &Probe<L>,
+    token: &Token<'_>,
+    session: &crate::providers::http::Session<'_>,
+) -> crate::providers::Verdict {
+    use crate::providers::Verdict;
+    let t = target_of(probe.engine, token);
+    if t.host.is_none() {
+        return Verdict::skipped("no host beside the password: nothing to connect to");
+    }
+    if let Some(why) = placeholder(&t) {
+        return Verdict::skipped(format!("{why}: not connected to"));
+    }
+    let budget = session.time_left().min(Duration::from_secs(15));
+    if budget.is_zero() {
+        return Verdict::unknown("no time left to connect");
+    }
+    let io_timeout = budget.min(Duration::from_secs(5));
+    let target = t.clone();
+    let learn = probe.learn;
+    let clean = |s: &str| scrub(s, &t, token.secret);
+    match bounded(budget, move || learn(&target, io_timeout)) {
+        Outcome::TimedOut => Verdict::unknown(format!(
+            "{} did not answer within {}s",
+            t.display(),
+            budget.as_secs_f32()
+        )),
+        Outcome::Done(Err(Failure::Auth(e))) => Verdict::invalid(format!(
+            "the server refused the {}: {}",
+            probe.refused,
+            clean(&e)
+        )),
+        Outcome::Done(Err(Failure::Other(e))) => {
+            Verdict::unknown(format!("could not {}: {}", probe.failed_to, clean(&e)))
+        }
+        Outcome::Done(Ok(l)) => Verdict::live(clean(&(probe.detail)(&l)), (probe.facts)(&t, &l)),
+    }
+}
+
 /// Why a connection attempt ended.
 #[derive(Debug)]
 pub enum Outcome<T> {

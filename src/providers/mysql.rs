@@ -10,7 +10,7 @@
 //! `SELECT` ⇒ `read-data`. The grant lines themselves are never reported
 //! (MariaDB prints password hashes in them).
 
-use super::db::{self, DbTarget, Outcome, StatementKind, StatementSpec};
+use super::db::{self, DbTarget, Failure, StatementKind, StatementSpec};
 use super::http::{RequestSpec, Session};
 use super::{Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
@@ -140,11 +140,6 @@ struct Learned {
     database: Option<String>,
     grants: Vec<Grant>,
     databases: Vec<String>,
-}
-
-enum Failure {
-    Auth(String),
-    Other(String),
 }
 
 fn error_text(e: &mysql::Error) -> String {
@@ -335,6 +330,21 @@ fn facts_from(t: &DbTarget, l: &Learned) -> ScopeFacts {
     }
 }
 
+/// How [`db::introspect`] checks a mysql credential.
+const PROBE: db::Probe<Learned> = db::Probe {
+    engine: "mysql",
+    learn,
+    facts: facts_from,
+    detail: |l| {
+        format!(
+            "connected as {} (read-only transaction, SHOW/SELECT only)",
+            l.user
+        )
+    },
+    refused: "credentials",
+    failed_to: "read the grants",
+};
+
 impl Provider for MySql {
     fn id(&self) -> &'static str {
         "mysql"
@@ -354,43 +364,7 @@ impl Provider for MySql {
     }
 
     fn introspect(&self, token: &Token<'_>, session: &Session<'_>) -> Verdict {
-        let t = db::target_of("mysql", token);
-        if t.host.is_none() {
-            return Verdict::skipped("no host beside the password: nothing to connect to");
-        }
-        if let Some(why) = db::placeholder(&t) {
-            return Verdict::skipped(format!("{why}: not connected to"));
-        }
-        let budget = session.time_left().min(Duration::from_secs(15));
-        if budget.is_zero() {
-            return Verdict::unknown("no time left to connect");
-        }
-        let io_timeout = budget.min(Duration::from_secs(5));
-        let target = t.clone();
-        let scrub = |s: &str| db::scrub(s, &t, token.secret);
-        match db::bounded(budget, move || learn(&target, io_timeout)) {
-            Outcome::TimedOut => Verdict::unknown(format!(
-                "{} did not answer within {}s",
-                t.display(),
-                budget.as_secs_f32()
-            )),
-            Outcome::Done(Err(Failure::Auth(e))) => {
-                Verdict::invalid(format!("the server refused the credentials: {}", scrub(&e)))
-            }
-            Outcome::Done(Err(Failure::Other(e))) => {
-                Verdict::unknown(format!("could not read the grants: {}", scrub(&e)))
-            }
-            Outcome::Done(Ok(l)) => {
-                let facts = facts_from(&t, &l);
-                Verdict::live(
-                    scrub(&format!(
-                        "connected as {} (read-only transaction, SHOW/SELECT only)",
-                        l.user
-                    )),
-                    facts,
-                )
-            }
-        }
+        db::introspect(&PROBE, token, session)
     }
 
     fn remediation(&self, _token: &Token<'_>, _facts: &ScopeFacts) -> String {

@@ -16,7 +16,7 @@
 //!
 //! Every statement is in [`STATEMENTS`]; nothing else is ever sent.
 
-use super::db::{self, DbTarget, Outcome, StatementKind, StatementSpec};
+use super::db::{self, DbTarget, Failure, StatementKind, StatementSpec};
 use super::http::{RequestSpec, Session};
 use super::{Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
@@ -128,13 +128,6 @@ struct Learned {
     tables_readable: u64,
     examples: Vec<String>,
     schemas_owned: u64,
-}
-
-enum Failure {
-    /// The server refused the credentials.
-    Auth(String),
-    /// Anything else: network, TLS, protocol.
-    Other(String),
 }
 
 fn error_text(e: &postgres::Error) -> String {
@@ -449,6 +442,21 @@ fn facts_from(t: &DbTarget, l: &Learned) -> ScopeFacts {
     }
 }
 
+/// How [`db::introspect`] checks a postgres credential.
+const PROBE: db::Probe<Learned> = db::Probe {
+    engine: "postgres",
+    learn,
+    facts: facts_from,
+    detail: |l| {
+        format!(
+            "connected as {} (read-only transaction, catalog queries only)",
+            l.user
+        )
+    },
+    refused: "credentials",
+    failed_to: "read the catalogs",
+};
+
 impl Provider for Postgres {
     fn id(&self) -> &'static str {
         "postgres"
@@ -468,43 +476,7 @@ impl Provider for Postgres {
     }
 
     fn introspect(&self, token: &Token<'_>, session: &Session<'_>) -> Verdict {
-        let t = db::target_of("postgres", token);
-        if t.host.is_none() {
-            return Verdict::skipped("no host beside the password: nothing to connect to");
-        }
-        if let Some(why) = db::placeholder(&t) {
-            return Verdict::skipped(format!("{why}: not connected to"));
-        }
-        let budget = session.time_left().min(Duration::from_secs(15));
-        if budget.is_zero() {
-            return Verdict::unknown("no time left to connect");
-        }
-        let connect_timeout = budget.min(Duration::from_secs(5));
-        let target = t.clone();
-        let scrub = |s: &str| db::scrub(s, &t, token.secret);
-        match db::bounded(budget, move || learn(&target, connect_timeout)) {
-            Outcome::TimedOut => Verdict::unknown(format!(
-                "{} did not answer within {}s",
-                t.display(),
-                budget.as_secs_f32()
-            )),
-            Outcome::Done(Err(Failure::Auth(e))) => {
-                Verdict::invalid(format!("the server refused the credentials: {}", scrub(&e)))
-            }
-            Outcome::Done(Err(Failure::Other(e))) => {
-                Verdict::unknown(format!("could not read the catalogs: {}", scrub(&e)))
-            }
-            Outcome::Done(Ok(l)) => {
-                let facts = facts_from(&t, &l);
-                Verdict::live(
-                    scrub(&format!(
-                        "connected as {} (read-only transaction, catalog queries only)",
-                        l.user
-                    )),
-                    facts,
-                )
-            }
-        }
+        db::introspect(&PROBE, token, session)
     }
 
     fn remediation(&self, _token: &Token<'_>, facts: &ScopeFacts) -> String {

@@ -11,7 +11,7 @@
 //! scored as assumed. The protocol (RESP) is spoken directly over TCP (TLS
 //! for `rediss://`, rustls), with a timeout on every read and write.
 
-use super::db::{self, DbTarget, Outcome, StatementKind, StatementSpec};
+use super::db::{self, DbTarget, Failure, StatementKind, StatementSpec};
 use super::http::{RequestSpec, Session};
 use super::{Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, ScopeFacts};
@@ -249,11 +249,6 @@ struct Learned {
     acl: Option<bool>,
 }
 
-enum Failure {
-    Auth(String),
-    Other(String),
-}
-
 fn info_field(info: &str, key: &str) -> String {
     info.lines()
         .find_map(|l| l.strip_prefix(&format!("{key}:")))
@@ -414,6 +409,21 @@ fn facts_from(t: &DbTarget, l: &Learned) -> ScopeFacts {
     }
 }
 
+/// How [`db::introspect`] checks a redis credential.
+const PROBE: db::Probe<Learned> = db::Probe {
+    engine: "redis",
+    learn,
+    facts: facts_from,
+    detail: |l| {
+        format!(
+            "authenticated as {} (read-only commands only)",
+            l.user.as_deref().unwrap_or("an ACL-restricted user")
+        )
+    },
+    refused: "password",
+    failed_to: "ask the server",
+};
+
 impl Provider for Redis {
     fn id(&self) -> &'static str {
         "redis"
@@ -433,43 +443,7 @@ impl Provider for Redis {
     }
 
     fn introspect(&self, token: &Token<'_>, session: &Session<'_>) -> Verdict {
-        let t = db::target_of("redis", token);
-        if t.host.is_none() {
-            return Verdict::skipped("no host beside the password: nothing to connect to");
-        }
-        if let Some(why) = db::placeholder(&t) {
-            return Verdict::skipped(format!("{why}: not connected to"));
-        }
-        let budget = session.time_left().min(Duration::from_secs(15));
-        if budget.is_zero() {
-            return Verdict::unknown("no time left to connect");
-        }
-        let io_timeout = budget.min(Duration::from_secs(5));
-        let target = t.clone();
-        let scrub = |s: &str| db::scrub(s, &t, token.secret);
-        match db::bounded(budget, move || learn(&target, io_timeout)) {
-            Outcome::TimedOut => Verdict::unknown(format!(
-                "{} did not answer within {}s",
-                t.display(),
-                budget.as_secs_f32()
-            )),
-            Outcome::Done(Err(Failure::Auth(e))) => {
-                Verdict::invalid(format!("the server refused the password: {}", scrub(&e)))
-            }
-            Outcome::Done(Err(Failure::Other(e))) => {
-                Verdict::unknown(format!("could not ask the server: {}", scrub(&e)))
-            }
-            Outcome::Done(Ok(l)) => {
-                let facts = facts_from(&t, &l);
-                Verdict::live(
-                    scrub(&format!(
-                        "authenticated as {} (read-only commands only)",
-                        l.user.as_deref().unwrap_or("an ACL-restricted user")
-                    )),
-                    facts,
-                )
-            }
-        }
+        db::introspect(&PROBE, token, session)
     }
 
     fn remediation(&self, _token: &Token<'_>, _facts: &ScopeFacts) -> String {
