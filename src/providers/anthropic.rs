@@ -4,8 +4,8 @@
 //! response headers name where the key lives. Admin keys: the organization,
 //! its workspaces and its members.
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::http::{Call, RequestSpec, Response, Session};
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, ScopeFacts};
 use serde_json::Value;
 
@@ -14,38 +14,29 @@ pub struct Anthropic;
 
 const HOST: &str = "api.anthropic.com";
 
-macro_rules! get {
-    ($id:literal, $path:literal, $purpose:literal) => {
-        RequestSpec {
-            id: $id,
-            method: Method::Get,
-            host: HOST,
-            path: $path,
-            kind: RequestKind::Rest,
-            purpose: $purpose,
-        }
-    };
-}
-
-const MODELS: RequestSpec = get!(
+const MODELS: RequestSpec = RequestSpec::get(
+    HOST,
     "anthropic.models",
     "/v1/models",
-    "is the API key live; its organization (anthropic-organization-id header)"
+    "is the API key live; its organization (anthropic-organization-id header)",
 );
-const ORG: RequestSpec = get!(
+const ORG: RequestSpec = RequestSpec::get(
+    HOST,
     "anthropic.admin-organization",
     "/v1/organizations/me",
-    "admin key: is it live, and which organization"
+    "admin key: is it live, and which organization",
 );
-const WORKSPACES: RequestSpec = get!(
+const WORKSPACES: RequestSpec = RequestSpec::get(
+    HOST,
     "anthropic.admin-workspaces",
     "/v1/organizations/workspaces",
-    "admin key: the organization's workspaces"
+    "admin key: the organization's workspaces",
 );
-const USERS: RequestSpec = get!(
+const USERS: RequestSpec = RequestSpec::get(
+    HOST,
     "anthropic.admin-users",
     "/v1/organizations/users",
-    "admin key: the organization's members and their roles"
+    "admin key: the organization's members and their roles",
 );
 
 static REQUESTS: [RequestSpec; 4] = [MODELS, ORG, WORKSPACES, USERS];
@@ -101,9 +92,7 @@ fn get(
         ],
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
+    super::send(session, spec, call)
 }
 
 /// Anthropic's error type (`authentication_error`, `permission_error`, …).

@@ -17,7 +17,7 @@
 //! key (or a session token), and the key id is read from the same file.
 
 use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use crate::secret::{redact, Secret};
 use std::collections::{BTreeMap, BTreeSet};
@@ -535,9 +535,7 @@ impl Signer<'_> {
             body: Some((content_type, body)),
             ..Call::default()
         };
-        self.session
-            .send(spec, call)
-            .map_err(|e| unknown_from(&e, spec.id))
+        super::send(self.session, spec, call)
     }
 
     fn sign(

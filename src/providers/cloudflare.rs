@@ -9,8 +9,9 @@
 //! The Global API Key needs the account's email beside it and has every
 //! permission of the user: it is reported as unscoped without any call.
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::http::{Call, RequestSpec, Response, Session};
+use super::str_at;
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, ScopeFacts};
 use serde_json::Value;
 
@@ -19,48 +20,41 @@ pub struct Cloudflare;
 
 const HOST: &str = "api.cloudflare.com";
 
-macro_rules! get {
-    ($id:literal, $path:literal, $purpose:literal) => {
-        RequestSpec {
-            id: $id,
-            method: Method::Get,
-            host: HOST,
-            path: $path,
-            kind: RequestKind::Rest,
-            purpose: $purpose,
-        }
-    };
-}
-
-const USER_VERIFY: RequestSpec = get!(
+const USER_VERIFY: RequestSpec = RequestSpec::get(
+    HOST,
     "cloudflare.user-token-verify",
     "/client/v4/user/tokens/verify",
-    "is the user API token live; its status and expiry"
+    "is the user API token live; its status and expiry",
 );
-const ACCOUNT_VERIFY: RequestSpec = get!(
+const ACCOUNT_VERIFY: RequestSpec = RequestSpec::get(
+    HOST,
     "cloudflare.account-token-verify",
     "/client/v4/accounts/{account_id}/tokens/verify",
-    "is the account-owned API token live; its status and expiry"
+    "is the account-owned API token live; its status and expiry",
 );
-const USER_TOKEN: RequestSpec = get!(
+const USER_TOKEN: RequestSpec = RequestSpec::get(
+    HOST,
     "cloudflare.user-token",
     "/client/v4/user/tokens/{id}",
-    "the user token's policies (needs API Tokens Read)"
+    "the user token's policies (needs API Tokens Read)",
 );
-const ACCOUNT_TOKEN: RequestSpec = get!(
+const ACCOUNT_TOKEN: RequestSpec = RequestSpec::get(
+    HOST,
     "cloudflare.account-token",
     "/client/v4/accounts/{account_id}/tokens/{id}",
-    "the account token's policies (needs API Tokens Read)"
+    "the account token's policies (needs API Tokens Read)",
 );
-const ACCOUNTS: RequestSpec = get!(
+const ACCOUNTS: RequestSpec = RequestSpec::get(
+    HOST,
     "cloudflare.accounts",
     "/client/v4/accounts",
-    "accounts the token can see"
+    "accounts the token can see",
 );
-const ZONES: RequestSpec = get!(
+const ZONES: RequestSpec = RequestSpec::get(
+    HOST,
     "cloudflare.zones",
     "/client/v4/zones",
-    "zones (domains) the token can see"
+    "zones (domains) the token can see",
 );
 
 static REQUESTS: [RequestSpec; 6] = [
@@ -202,16 +196,10 @@ fn get(
     let call = Call {
         path,
         query: query.map(str::to_string),
-        headers: vec![("authorization", format!("Bearer {}", token.secret.expose()))],
+        headers: vec![super::bearer(token)],
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
-}
-
-fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
-    v.pointer(ptr).and_then(Value::as_str).unwrap_or_default()
+    super::send(session, spec, call)
 }
 
 /// A Cloudflare envelope: `{"success": bool, "errors": [...], "result": …}`.

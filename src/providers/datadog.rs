@@ -7,7 +7,7 @@
 //! keys' scopes cannot be read: they are scored as their user's role.
 
 use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, ScopeFacts};
 use regex::Regex;
 use serde_json::Value;
@@ -140,9 +140,7 @@ fn send(
         headers,
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
+    super::send(session, spec, call)
 }
 
 impl Provider for Datadog {

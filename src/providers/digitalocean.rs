@@ -8,8 +8,9 @@
 //! them would take write probes. The finding says "permissions unknown" and
 //! keeps the worst plausible capabilities.
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::http::{Call, RequestSpec, Response, Session};
+use super::str_at;
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use serde_json::Value;
 
@@ -18,33 +19,23 @@ pub struct DigitalOcean;
 
 const HOST: &str = "api.digitalocean.com";
 
-macro_rules! get {
-    ($id:literal, $path:literal, $purpose:literal) => {
-        RequestSpec {
-            id: $id,
-            method: Method::Get,
-            host: HOST,
-            path: $path,
-            kind: RequestKind::Rest,
-            purpose: $purpose,
-        }
-    };
-}
-
-const ACCOUNT: RequestSpec = get!(
+const ACCOUNT: RequestSpec = RequestSpec::get(
+    HOST,
     "digitalocean.account",
     "/v2/account",
-    "is the token live; the account and its team"
+    "is the token live; the account and its team",
 );
-const PROJECTS: RequestSpec = get!(
+const PROJECTS: RequestSpec = RequestSpec::get(
+    HOST,
     "digitalocean.projects",
     "/v2/projects",
-    "projects and their environment (Production, Staging, Development)"
+    "projects and their environment (Production, Staging, Development)",
 );
-const PROJECT_RESOURCES: RequestSpec = get!(
+const PROJECT_RESOURCES: RequestSpec = RequestSpec::get(
+    HOST,
     "digitalocean.project-resources",
     "/v2/projects/{id}/resources",
-    "what each project holds (databases, volumes, droplets, apps)"
+    "what each project holds (databases, volumes, droplets, apps)",
 );
 
 static REQUESTS: [RequestSpec; 3] = [ACCOUNT, PROJECTS, PROJECT_RESOURCES];
@@ -85,16 +76,10 @@ fn get(
     let call = Call {
         path,
         query: query.map(str::to_string),
-        headers: vec![("authorization", format!("Bearer {}", token.secret.expose()))],
+        headers: vec![super::bearer(token)],
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
-}
-
-fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
-    v.pointer(ptr).and_then(Value::as_str).unwrap_or_default()
+    super::send(session, spec, call)
 }
 
 /// DigitalOcean's error id (`unauthorized`, `forbidden`, …).

@@ -4,8 +4,8 @@
 //! cannot be read without write probes, so they are reported as unknown and
 //! scored on the worst plausible case.
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::http::{Call, RequestSpec, Response, Session};
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use serde_json::Value;
 
@@ -14,43 +14,35 @@ pub struct GitHub;
 
 const HOST: &str = "api.github.com";
 
-macro_rules! get {
-    ($id:literal, $path:literal, $purpose:literal) => {
-        RequestSpec {
-            id: $id,
-            method: Method::Get,
-            host: HOST,
-            path: $path,
-            kind: RequestKind::Rest,
-            purpose: $purpose,
-        }
-    };
-}
-
-const USER: RequestSpec = get!(
+const USER: RequestSpec = RequestSpec::get(
+    HOST,
     "github.user",
     "/user",
-    "is it live, whose, its scopes (X-OAuth-Scopes) and expiry"
+    "is it live, whose, its scopes (X-OAuth-Scopes) and expiry",
 );
-const REPOS: RequestSpec = get!(
+const REPOS: RequestSpec = RequestSpec::get(
+    HOST,
     "github.user-repos",
     "/user/repos",
-    "repositories reached, with the owner's role"
+    "repositories reached, with the owner's role",
 );
-const ORGS: RequestSpec = get!(
+const ORGS: RequestSpec = RequestSpec::get(
+    HOST,
     "github.org-memberships",
     "/user/memberships/orgs",
-    "organisations and the owner's role in each"
+    "organisations and the owner's role in each",
 );
-const ENVIRONMENTS: RequestSpec = get!(
+const ENVIRONMENTS: RequestSpec = RequestSpec::get(
+    HOST,
     "github.repo-environments",
     "/repos/{owner}/{repo}/environments",
-    "deployment environments of writable repositories (production or not)"
+    "deployment environments of writable repositories (production or not)",
 );
-const INSTALLATION_REPOS: RequestSpec = get!(
+const INSTALLATION_REPOS: RequestSpec = RequestSpec::get(
+    HOST,
     "github.installation-repos",
     "/installation/repositories",
-    "repositories an installation token (ghs_) reaches"
+    "repositories an installation token (ghs_) reaches",
 );
 
 static REQUESTS: [RequestSpec; 5] = [USER, REPOS, ORGS, ENVIRONMENTS, INSTALLATION_REPOS];
@@ -60,7 +52,7 @@ const MAX_ENV_LOOKUPS: usize = 10;
 
 fn auth(token: &Token<'_>) -> Vec<(&'static str, String)> {
     vec![
-        ("authorization", format!("Bearer {}", token.secret.expose())),
+        super::bearer(token),
         ("accept", "application/vnd.github+json".into()),
         ("x-github-api-version", "2022-11-28".into()),
     ]
@@ -79,9 +71,7 @@ fn get(
         headers: auth(token),
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
+    super::send(session, spec, call)
 }
 
 /// Capabilities granted by classic/OAuth scopes (providers.md §3).

@@ -8,8 +8,9 @@
 //! come from the workspace, and the request catalog only declares fixed hosts:
 //! tokens of self-managed instances are not sent anywhere by this module.
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::http::{Call, RequestSpec, Response, Session};
+use super::str_at;
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use base64::Engine as _;
 use serde_json::Value;
@@ -19,38 +20,29 @@ pub struct GitLab;
 
 const HOST: &str = "gitlab.com";
 
-macro_rules! get {
-    ($id:literal, $path:literal, $purpose:literal) => {
-        RequestSpec {
-            id: $id,
-            method: Method::Get,
-            host: HOST,
-            path: $path,
-            kind: RequestKind::Rest,
-            purpose: $purpose,
-        }
-    };
-}
-
-const TOKEN_SELF: RequestSpec = get!(
+const TOKEN_SELF: RequestSpec = RequestSpec::get(
+    HOST,
     "gitlab.token-self",
     "/api/v4/personal_access_tokens/self",
-    "is the access token live, its scopes, expiry and owner id"
+    "is the access token live, its scopes, expiry and owner id",
 );
-const USER: RequestSpec = get!(
+const USER: RequestSpec = RequestSpec::get(
+    HOST,
     "gitlab.user",
     "/api/v4/user",
-    "who owns it: a person, an admin, or a project/group access token's bot user"
+    "who owns it: a person, an admin, or a project/group access token's bot user",
 );
-const PROJECTS: RequestSpec = get!(
+const PROJECTS: RequestSpec = RequestSpec::get(
+    HOST,
     "gitlab.projects",
     "/api/v4/projects",
-    "projects it reaches, with the owner's access level in each"
+    "projects it reaches, with the owner's access level in each",
 );
-const ENVIRONMENTS: RequestSpec = get!(
+const ENVIRONMENTS: RequestSpec = RequestSpec::get(
+    HOST,
     "gitlab.project-environments",
     "/api/v4/projects/{id}/environments",
-    "each reachable project's environments and their tier (production, staging, …)"
+    "each reachable project's environments and their tier (production, staging, …)",
 );
 
 static REQUESTS: [RequestSpec; 4] = [TOKEN_SELF, USER, PROJECTS, ENVIRONMENTS];
@@ -198,13 +190,7 @@ fn get(
         headers: auth(token),
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
-}
-
-fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
-    v.pointer(ptr).and_then(Value::as_str).unwrap_or_default()
+    super::send(session, spec, call)
 }
 
 /// GitLab's `expires_at` (a date) as RFC 3339.

@@ -4,8 +4,9 @@
 //! role, and each app's pipeline stage (`production`, `staging`,
 //! `development`, `review`) from the pipeline couplings.
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::http::{Call, RequestSpec, Response, Session};
+use super::str_at;
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -15,35 +16,30 @@ pub struct Heroku;
 
 const HOST: &str = "api.heroku.com";
 
-macro_rules! get {
-    ($id:literal, $path:literal, $purpose:literal) => {
-        RequestSpec {
-            id: $id,
-            method: Method::Get,
-            host: HOST,
-            path: $path,
-            kind: RequestKind::Rest,
-            purpose: $purpose,
-        }
-    };
-}
-
-const ACCOUNT: RequestSpec = get!("heroku.account", "/account", "is the token live, and whose");
-const AUTHORIZATIONS: RequestSpec = get!(
+const ACCOUNT: RequestSpec = RequestSpec::get(
+    HOST,
+    "heroku.account",
+    "/account",
+    "is the token live, and whose",
+);
+const AUTHORIZATIONS: RequestSpec = RequestSpec::get(
+    HOST,
     "heroku.oauth-authorizations",
     "/oauth/authorizations",
-    "the token's OAuth authorization: scope, description, expiry (readable by global tokens only)"
+    "the token's OAuth authorization: scope, description, expiry (readable by global tokens only)",
 );
-const APPS: RequestSpec = get!("heroku.apps", "/apps", "apps it reaches");
-const COUPLINGS: RequestSpec = get!(
+const APPS: RequestSpec = RequestSpec::get(HOST, "heroku.apps", "/apps", "apps it reaches");
+const COUPLINGS: RequestSpec = RequestSpec::get(
+    HOST,
     "heroku.pipeline-couplings",
     "/pipeline-couplings",
-    "each app's pipeline stage: production, staging, development or review"
+    "each app's pipeline stage: production, staging, development or review",
 );
-const TEAMS: RequestSpec = get!(
+const TEAMS: RequestSpec = RequestSpec::get(
+    HOST,
     "heroku.teams",
     "/teams",
-    "teams and the user's role in each"
+    "teams and the user's role in each",
 );
 
 static REQUESTS: [RequestSpec; 5] = [ACCOUNT, AUTHORIZATIONS, APPS, COUPLINGS, TEAMS];
@@ -51,18 +47,12 @@ static REQUESTS: [RequestSpec; 5] = [ACCOUNT, AUTHORIZATIONS, APPS, COUPLINGS, T
 fn get(session: &Session<'_>, spec: &RequestSpec, token: &Token<'_>) -> Result<Response, Verdict> {
     let call = Call {
         headers: vec![
-            ("authorization", format!("Bearer {}", token.secret.expose())),
+            super::bearer(token),
             ("accept", "application/vnd.heroku+json; version=3".into()),
         ],
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
-}
-
-fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
-    v.pointer(ptr).and_then(Value::as_str).unwrap_or_default()
+    super::send(session, spec, call)
 }
 
 /// What an OAuth scope allows.

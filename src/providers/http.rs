@@ -70,6 +70,23 @@ pub struct RequestSpec {
 }
 
 impl RequestSpec {
+    /// A plain REST `GET` to `host` (for the catalogs' `const` entries).
+    pub const fn get(
+        host: &'static str,
+        id: &'static str,
+        path: &'static str,
+        purpose: &'static str,
+    ) -> RequestSpec {
+        RequestSpec {
+            id,
+            method: Method::Get,
+            host,
+            path,
+            kind: RequestKind::Rest,
+            purpose,
+        }
+    }
+
     /// Whether this request is read-only by construction; the reason if not.
     pub fn check_read_only(&self) -> Result<(), String> {
         match (self.method, self.kind) {

@@ -81,7 +81,7 @@ impl Provider for HuggingFace {
 
     fn introspect(&self, token: &Token<'_>, session: &Session<'_>) -> Verdict {
         let call = Call {
-            headers: vec![("authorization", format!("Bearer {}", token.secret.expose()))],
+            headers: vec![super::bearer(token)],
             ..Call::default()
         };
         let resp = match session.send(&WHOAMI, call) {

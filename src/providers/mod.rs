@@ -231,6 +231,31 @@ pub fn detector_worst_case(d: &Detector) -> ScopeFacts {
     }
 }
 
+/// The `Authorization: Bearer` header most providers take. The one place a
+/// token is formatted into a header value for them.
+pub fn bearer(token: &Token<'_>) -> (&'static str, String) {
+    ("authorization", format!("Bearer {}", token.secret.expose()))
+}
+
+/// Sends `call` as the catalog request `spec`; a transport failure (timeout,
+/// refused, rate limit beyond the budget) becomes an `unknown` verdict.
+pub fn send(
+    session: &Session<'_>,
+    spec: &RequestSpec,
+    call: http::Call,
+) -> Result<Response, Verdict> {
+    session
+        .send(spec, call)
+        .map_err(|e| unknown_from(&e, spec.id))
+}
+
+/// The string at a JSON pointer, or "" when absent.
+pub fn str_at<'a>(v: &'a serde_json::Value, ptr: &str) -> &'a str {
+    v.pointer(ptr)
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+}
+
 /// Maps a transport failure to an `unknown` verdict.
 pub fn unknown_from(err: &HttpError, what: &str) -> Verdict {
     Verdict::unknown(format!("{what}: {err}"))

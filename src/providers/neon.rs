@@ -4,8 +4,8 @@
 //! branch is the production branch, and protected branches are treated as
 //! production too. Neon API keys never expire.
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::http::{Call, RequestSpec, Response, Session};
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use serde_json::Value;
 
@@ -14,49 +14,47 @@ pub struct Neon;
 
 const HOST: &str = "console.neon.tech";
 
-macro_rules! get {
-    ($id:literal, $path:literal, $purpose:literal) => {
-        RequestSpec {
-            id: $id,
-            method: Method::Get,
-            host: HOST,
-            path: $path,
-            kind: RequestKind::Rest,
-            purpose: $purpose,
-        }
-    };
-}
-
-const AUTH: RequestSpec = get!(
+const AUTH: RequestSpec = RequestSpec::get(
+    HOST,
     "neon.auth",
     "/api/v2/auth",
-    "is the key live, and its kind: personal, organization or project-scoped"
+    "is the key live, and its kind: personal, organization or project-scoped",
 );
-const ME: RequestSpec = get!("neon.users-me", "/api/v2/users/me", "a personal key's user");
-const ME_ORGS: RequestSpec = get!(
+const ME: RequestSpec = RequestSpec::get(
+    HOST,
+    "neon.users-me",
+    "/api/v2/users/me",
+    "a personal key's user",
+);
+const ME_ORGS: RequestSpec = RequestSpec::get(
+    HOST,
     "neon.users-me-organizations",
     "/api/v2/users/me/organizations",
-    "organizations a personal key's user belongs to"
+    "organizations a personal key's user belongs to",
 );
-const ORG: RequestSpec = get!(
+const ORG: RequestSpec = RequestSpec::get(
+    HOST,
     "neon.organization",
     "/api/v2/organizations/{org_id}",
-    "an organization key's organization"
+    "an organization key's organization",
 );
-const PROJECTS: RequestSpec = get!(
+const PROJECTS: RequestSpec = RequestSpec::get(
+    HOST,
     "neon.projects",
     "/api/v2/projects",
-    "projects the key reaches"
+    "projects the key reaches",
 );
-const PROJECT: RequestSpec = get!(
+const PROJECT: RequestSpec = RequestSpec::get(
+    HOST,
     "neon.project",
     "/api/v2/projects/{project_id}",
-    "a project-scoped key's project"
+    "a project-scoped key's project",
 );
-const BRANCHES: RequestSpec = get!(
+const BRANCHES: RequestSpec = RequestSpec::get(
+    HOST,
     "neon.branches",
     "/api/v2/projects/{project_id}/branches",
-    "branches of each project: default (production) and protected flags"
+    "branches of each project: default (production) and protected flags",
 );
 
 static REQUESTS: [RequestSpec; 7] = [AUTH, ME, ME_ORGS, ORG, PROJECTS, PROJECT, BRANCHES];
@@ -83,15 +81,10 @@ fn get(
     let call = Call {
         path,
         query,
-        headers: vec![
-            ("authorization", format!("Bearer {}", token.secret.expose())),
-            ("accept", "application/json".into()),
-        ],
+        headers: vec![super::bearer(token), ("accept", "application/json".into())],
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
+    super::send(session, spec, call)
 }
 
 /// The JSON body of a 200 response, if any.

@@ -4,8 +4,9 @@
 //! production context (its published deploy) and deploy-preview and
 //! branch-deploy contexts.
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::http::{Call, RequestSpec, Response, Session};
+use super::str_at;
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use serde_json::Value;
 
@@ -14,33 +15,23 @@ pub struct Netlify;
 
 const HOST: &str = "api.netlify.com";
 
-macro_rules! get {
-    ($id:literal, $path:literal, $purpose:literal) => {
-        RequestSpec {
-            id: $id,
-            method: Method::Get,
-            host: HOST,
-            path: $path,
-            kind: RequestKind::Rest,
-            purpose: $purpose,
-        }
-    };
-}
-
-const USER: RequestSpec = get!(
+const USER: RequestSpec = RequestSpec::get(
+    HOST,
     "netlify.user",
     "/api/v1/user",
-    "is the token live, and whose"
+    "is the token live, and whose",
 );
-const ACCOUNTS: RequestSpec = get!(
+const ACCOUNTS: RequestSpec = RequestSpec::get(
+    HOST,
     "netlify.accounts",
     "/api/v1/accounts",
-    "team accounts it reaches, with the user's role"
+    "team accounts it reaches, with the user's role",
 );
-const SITES: RequestSpec = get!(
+const SITES: RequestSpec = RequestSpec::get(
+    HOST,
     "netlify.sites",
     "/api/v1/sites",
-    "sites it reaches and their production deploys"
+    "sites it reaches and their production deploys",
 );
 
 static REQUESTS: [RequestSpec; 3] = [USER, ACCOUNTS, SITES];
@@ -64,16 +55,10 @@ fn get(
 ) -> Result<Response, Verdict> {
     let call = Call {
         query: query.map(str::to_string),
-        headers: vec![("authorization", format!("Bearer {}", token.secret.expose()))],
+        headers: vec![super::bearer(token)],
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
-}
-
-fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
-    v.pointer(ptr).and_then(Value::as_str).unwrap_or_default()
+    super::send(session, spec, call)
 }
 
 /// A site's contexts: production, deploy previews and branch deploys.

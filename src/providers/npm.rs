@@ -5,7 +5,7 @@
 //! packages its owner maintains are its supply-chain reach.
 
 use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use serde_json::Value;
 
@@ -57,12 +57,10 @@ fn get(
 ) -> Result<Response, Verdict> {
     let call = Call {
         query,
-        headers: vec![("authorization", format!("Bearer {}", token.secret.expose()))],
+        headers: vec![super::bearer(token)],
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
+    super::send(session, spec, call)
 }
 
 /// The token-list entry for this token: its `key` is the SHA-512 of the

@@ -4,8 +4,8 @@
 //! projects and users. A project key's permission level (All, Restricted,
 //! Read only) cannot be read without write probes: it is scored as "All".
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::http::{Call, RequestSpec, Response, Session};
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, ScopeFacts};
 use serde_json::Value;
 
@@ -14,33 +14,22 @@ pub struct OpenAi;
 
 const HOST: &str = "api.openai.com";
 
-macro_rules! get {
-    ($id:literal, $path:literal, $purpose:literal) => {
-        RequestSpec {
-            id: $id,
-            method: Method::Get,
-            host: HOST,
-            path: $path,
-            kind: RequestKind::Rest,
-            purpose: $purpose,
-        }
-    };
-}
-
-const MODELS: RequestSpec = get!(
+const MODELS: RequestSpec = RequestSpec::get(HOST,
     "openai.models",
     "/v1/models",
     "is the API key live; its organization and project (openai-organization, openai-project headers)"
 );
-const PROJECTS: RequestSpec = get!(
+const PROJECTS: RequestSpec = RequestSpec::get(
+    HOST,
     "openai.admin-projects",
     "/v1/organization/projects",
-    "admin key: is it live, and the organization's projects"
+    "admin key: is it live, and the organization's projects",
 );
-const USERS: RequestSpec = get!(
+const USERS: RequestSpec = RequestSpec::get(
+    HOST,
     "openai.admin-users",
     "/v1/organization/users",
-    "admin key: the organization's members and their roles"
+    "admin key: the organization's members and their roles",
 );
 
 static REQUESTS: [RequestSpec; 3] = [MODELS, PROJECTS, USERS];
@@ -131,12 +120,10 @@ fn get(
 ) -> Result<Response, Verdict> {
     let call = Call {
         query: query.map(str::to_string),
-        headers: vec![("authorization", format!("Bearer {}", token.secret.expose()))],
+        headers: vec![super::bearer(token)],
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
+    super::send(session, spec, call)
 }
 
 /// OpenAI's error object: `(code, message)`.

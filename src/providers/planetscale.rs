@@ -7,8 +7,8 @@
 //! keeps the worst plausible ones and says "permissions unknown". Database
 //! passwords (`pscale_pw_`) and OAuth tokens are not introspected.
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::http::{Call, RequestSpec, Response, Session};
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use regex::Regex;
 use serde_json::Value;
@@ -19,33 +19,23 @@ pub struct PlanetScale;
 
 const HOST: &str = "api.planetscale.com";
 
-macro_rules! get {
-    ($id:literal, $path:literal, $purpose:literal) => {
-        RequestSpec {
-            id: $id,
-            method: Method::Get,
-            host: HOST,
-            path: $path,
-            kind: RequestKind::Rest,
-            purpose: $purpose,
-        }
-    };
-}
-
-const ORGS: RequestSpec = get!(
+const ORGS: RequestSpec = RequestSpec::get(
+    HOST,
     "planetscale.organizations",
     "/v1/organizations",
-    "is the service token live, and its organizations"
+    "is the service token live, and its organizations",
 );
-const DATABASES: RequestSpec = get!(
+const DATABASES: RequestSpec = RequestSpec::get(
+    HOST,
     "planetscale.databases",
     "/v1/organizations/{org}/databases",
-    "databases it reaches"
+    "databases it reaches",
 );
-const BRANCHES: RequestSpec = get!(
+const BRANCHES: RequestSpec = RequestSpec::get(
+    HOST,
     "planetscale.branches",
     "/v1/organizations/{org}/databases/{db}/branches",
-    "branches of each database, production or not"
+    "branches of each database, production or not",
 );
 
 static REQUESTS: [RequestSpec; 3] = [ORGS, DATABASES, BRANCHES];
@@ -107,9 +97,7 @@ impl PlanetScale {
             ],
             ..Call::default()
         };
-        session
-            .send(spec, call)
-            .map_err(|e| unknown_from(&e, spec.id))
+        super::send(session, spec, call)
     }
 }
 

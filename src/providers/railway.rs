@@ -8,6 +8,7 @@
 //! (workspace token). A GraphQL `errors[]` with HTTP 200 is a "no".
 
 use super::http::{Call, Method, RequestKind, RequestSpec, Session};
+use super::str_at;
 use super::{unexpected, unknown_from, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use serde_json::{json, Value};
@@ -106,7 +107,7 @@ fn ask(
     vars: Option<Value>,
 ) -> Answer {
     let header = match auth {
-        Auth::Bearer => ("authorization", format!("Bearer {}", token.secret.expose())),
+        Auth::Bearer => super::bearer(token),
         Auth::Project => ("project-access-token", token.secret.expose().to_string()),
     };
     let call = Call {
@@ -160,10 +161,6 @@ fn is_auth_error(msg: &str) -> bool {
     ]
     .iter()
     .any(|w| m.contains(w))
-}
-
-fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
-    v.pointer(ptr).and_then(Value::as_str).unwrap_or_default()
 }
 
 fn edges(v: &Value, ptr: &str) -> Vec<Value> {

@@ -4,8 +4,9 @@
 //! reaches, its services and Postgres databases, and the projects'
 //! environments (with their protection status), whose names give the tier.
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::http::{Call, RequestSpec, Response, Session};
+use super::str_at;
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -15,35 +16,35 @@ pub struct Render;
 
 const HOST: &str = "api.render.com";
 
-macro_rules! get {
-    ($id:literal, $path:literal, $purpose:literal) => {
-        RequestSpec {
-            id: $id,
-            method: Method::Get,
-            host: HOST,
-            path: $path,
-            kind: RequestKind::Rest,
-            purpose: $purpose,
-        }
-    };
-}
-
-const OWNERS: RequestSpec = get!(
+const OWNERS: RequestSpec = RequestSpec::get(
+    HOST,
     "render.owners",
     "/v1/owners",
-    "is the key live, and which workspaces (owners) it reaches"
+    "is the key live, and which workspaces (owners) it reaches",
 );
-const SERVICES: RequestSpec = get!("render.services", "/v1/services", "services it reaches");
-const POSTGRES: RequestSpec = get!(
+const SERVICES: RequestSpec = RequestSpec::get(
+    HOST,
+    "render.services",
+    "/v1/services",
+    "services it reaches",
+);
+const POSTGRES: RequestSpec = RequestSpec::get(
+    HOST,
     "render.postgres",
     "/v1/postgres",
-    "Postgres databases it reaches"
+    "Postgres databases it reaches",
 );
-const PROJECTS: RequestSpec = get!("render.projects", "/v1/projects", "projects it reaches");
-const ENVIRONMENTS: RequestSpec = get!(
+const PROJECTS: RequestSpec = RequestSpec::get(
+    HOST,
+    "render.projects",
+    "/v1/projects",
+    "projects it reaches",
+);
+const ENVIRONMENTS: RequestSpec = RequestSpec::get(
+    HOST,
     "render.environments",
     "/v1/environments",
-    "each project's environments and whether they are protected"
+    "each project's environments and whether they are protected",
 );
 
 static REQUESTS: [RequestSpec; 5] = [OWNERS, SERVICES, POSTGRES, PROJECTS, ENVIRONMENTS];
@@ -69,19 +70,10 @@ fn get(
 ) -> Result<Response, Verdict> {
     let call = Call {
         query: Some(query),
-        headers: vec![
-            ("authorization", format!("Bearer {}", token.secret.expose())),
-            ("accept", "application/json".into()),
-        ],
+        headers: vec![super::bearer(token), ("accept", "application/json".into())],
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
-}
-
-fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
-    v.pointer(ptr).and_then(Value::as_str).unwrap_or_default()
+    super::send(session, spec, call)
 }
 
 /// Render lists are `[{"<kind>": {…}, "cursor": "…"}]`; returns the objects.

@@ -5,7 +5,7 @@
 //! username is read when the key may read it.
 
 use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, ScopeFacts};
 use serde_json::Value;
 
@@ -77,12 +77,10 @@ pub fn scope_capabilities(scopes: &[String]) -> Vec<Capability> {
 
 fn get(session: &Session<'_>, spec: &RequestSpec, token: &Token<'_>) -> Result<Response, Verdict> {
     let call = Call {
-        headers: vec![("authorization", format!("Bearer {}", token.secret.expose()))],
+        headers: vec![super::bearer(token)],
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
+    super::send(session, spec, call)
 }
 
 fn first_error(body: &Value) -> Option<&str> {

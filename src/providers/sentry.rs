@@ -7,7 +7,7 @@
 //! the request catalog.
 
 use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{b64_decode_lenient, unexpected, unknown_from, Provider, Token, Verdict};
+use super::{b64_decode_lenient, unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, ScopeFacts};
 use serde_json::Value;
 
@@ -111,12 +111,10 @@ fn get(
     let call = Call {
         path,
         query: query.map(str::to_string),
-        headers: vec![("authorization", format!("Bearer {}", token.secret.expose()))],
+        headers: vec![super::bearer(token)],
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
+    super::send(session, spec, call)
 }
 
 fn is_org_token(secret: &str) -> bool {

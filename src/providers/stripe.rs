@@ -86,7 +86,7 @@ impl Provider for Stripe {
 
     fn introspect(&self, token: &Token<'_>, session: &Session<'_>) -> Verdict {
         let call = Call {
-            headers: vec![("authorization", format!("Bearer {}", token.secret.expose()))],
+            headers: vec![super::bearer(token)],
             ..Call::default()
         };
         let resp = match session.send(&ACCOUNT, call) {

@@ -12,8 +12,9 @@
 //!   organizations, the projects and each project's branches (the default
 //!   branch is production, the others previews).
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::http::{Call, RequestSpec, Response, Session};
+use super::str_at;
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use base64::Engine as _;
 use serde_json::Value;
@@ -23,33 +24,23 @@ pub struct Supabase;
 
 const HOST: &str = "api.supabase.com";
 
-macro_rules! get {
-    ($id:literal, $path:literal, $purpose:literal) => {
-        RequestSpec {
-            id: $id,
-            method: Method::Get,
-            host: HOST,
-            path: $path,
-            kind: RequestKind::Rest,
-            purpose: $purpose,
-        }
-    };
-}
-
-const PROJECTS: RequestSpec = get!(
+const PROJECTS: RequestSpec = RequestSpec::get(
+    HOST,
     "supabase.projects",
     "/v1/projects",
-    "is the management token live, and the projects it reaches"
+    "is the management token live, and the projects it reaches",
 );
-const ORGANIZATIONS: RequestSpec = get!(
+const ORGANIZATIONS: RequestSpec = RequestSpec::get(
+    HOST,
     "supabase.organizations",
     "/v1/organizations",
-    "organizations it reaches"
+    "organizations it reaches",
 );
-const BRANCHES: RequestSpec = get!(
+const BRANCHES: RequestSpec = RequestSpec::get(
+    HOST,
     "supabase.branches",
     "/v1/projects/{ref}/branches",
-    "each project's branches: the default (production) and previews"
+    "each project's branches: the default (production) and previews",
 );
 
 static REQUESTS: [RequestSpec; 3] = [PROJECTS, ORGANIZATIONS, BRANCHES];
@@ -162,16 +153,10 @@ fn get(
 ) -> Result<Response, Verdict> {
     let call = Call {
         path,
-        headers: vec![("authorization", format!("Bearer {}", token.secret.expose()))],
+        headers: vec![super::bearer(token)],
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
-}
-
-fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
-    v.pointer(ptr).and_then(Value::as_str).unwrap_or_default()
+    super::send(session, spec, call)
 }
 
 fn branch_tier(b: &Value) -> Tier {

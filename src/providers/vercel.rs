@@ -5,8 +5,9 @@
 //! environment and preview deployments; custom environments are listed where
 //! a project has them.
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
-use super::{unexpected, unknown_from, Provider, Token, Verdict};
+use super::http::{Call, RequestSpec, Response, Session};
+use super::str_at;
+use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use serde_json::Value;
 
@@ -15,34 +16,24 @@ pub struct Vercel;
 
 const HOST: &str = "api.vercel.com";
 
-macro_rules! get {
-    ($id:literal, $path:literal, $purpose:literal) => {
-        RequestSpec {
-            id: $id,
-            method: Method::Get,
-            host: HOST,
-            path: $path,
-            kind: RequestKind::Rest,
-            purpose: $purpose,
-        }
-    };
-}
-
-const TOKEN: RequestSpec = get!(
+const TOKEN: RequestSpec = RequestSpec::get(
+    HOST,
     "vercel.token-current",
     "/v5/user/tokens/current",
-    "is the token live, its scopes (account or teams) and expiry"
+    "is the token live, its scopes (account or teams) and expiry",
 );
-const USER: RequestSpec = get!("vercel.user", "/v2/user", "whose token it is");
-const TEAMS: RequestSpec = get!(
+const USER: RequestSpec = RequestSpec::get(HOST, "vercel.user", "/v2/user", "whose token it is");
+const TEAMS: RequestSpec = RequestSpec::get(
+    HOST,
     "vercel.teams",
     "/v2/teams",
-    "teams it reaches, with the user's role in each"
+    "teams it reaches, with the user's role in each",
 );
-const PROJECTS: RequestSpec = get!(
+const PROJECTS: RequestSpec = RequestSpec::get(
+    HOST,
     "vercel.projects",
     "/v9/projects",
-    "projects of the account or of each team, with their production deployments"
+    "projects of the account or of each team, with their production deployments",
 );
 
 static REQUESTS: [RequestSpec; 4] = [TOKEN, USER, TEAMS, PROJECTS];
@@ -136,16 +127,10 @@ fn get(
 ) -> Result<Response, Verdict> {
     let call = Call {
         query,
-        headers: vec![("authorization", format!("Bearer {}", token.secret.expose()))],
+        headers: vec![super::bearer(token)],
         ..Call::default()
     };
-    session
-        .send(spec, call)
-        .map_err(|e| unknown_from(&e, spec.id))
-}
-
-fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
-    v.pointer(ptr).and_then(Value::as_str).unwrap_or_default()
+    super::send(session, spec, call)
 }
 
 /// Adds a project's environments: production, preview, and custom ones.
