@@ -1298,7 +1298,11 @@ fn compile_config(
             regex,
             prefix_max,
             anchors,
-            anchor_word_start,
+            lead: if anchor_word_start {
+                crate::detectors::shape::Lead::WordBoundary
+            } else {
+                crate::detectors::shape::Lead::None
+            },
             secret_group,
             min_entropy: r.entropy.map(|e| e.0),
             entropy_exclusive: r.entropy.is_some_and(|e| e.1),
@@ -1946,7 +1950,7 @@ mod tests {
             regex: None,
             prefix_max: 0,
             anchors: Vec::new(),
-            anchor_word_start: false,
+            lead: crate::detectors::shape::Lead::None,
             secret_group: d.secret_group,
             min_entropy: d.min_entropy,
             entropy_exclusive: d.entropy_exclusive,

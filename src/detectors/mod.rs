@@ -12,11 +12,13 @@
 
 pub mod check;
 pub mod gates;
+pub mod prefilter;
+pub mod shape;
 pub mod spec;
 
 use crate::error::DetectorError;
 use crate::model::{Breadth, Capability, Tier};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use gates::Checksum;
 use regex::bytes::Regex;
 use spec::{DetectorFile, DetectorSpec};
@@ -224,6 +226,9 @@ fn first_bad(patterns: &[String], compile: impl Fn(&str) -> Result<(), regex::Er
     "regex set too large".into()
 }
 
+/// The `regex` crate's default compiled size limit.
+const DEFAULT_SIZE_LIMIT: usize = 10 * (1 << 20);
+
 /// A regex compiled when first used. Loaded rule files bring hundreds of
 /// patterns, most of which never see a keyword in a given repository; their
 /// syntax is checked when they are loaded, and only the ones that run are
@@ -242,6 +247,16 @@ impl LazyRegex {
             source: regex.as_str().to_string(),
             size_limit: 0,
             cell: std::sync::OnceLock::from(Some(regex)),
+        }
+    }
+
+    /// A pattern known to be valid (a built-in one, checked by the test
+    /// suite), compiled on first use with the default size limit.
+    pub fn trusted(source: String) -> Self {
+        LazyRegex {
+            source,
+            size_limit: DEFAULT_SIZE_LIMIT,
+            cell: std::sync::OnceLock::new(),
         }
     }
 
@@ -321,10 +336,10 @@ pub struct Detector {
     /// instead of searching the whole buffer. Keywords still decide whether
     /// the detector runs at all.
     pub anchors: Vec<String>,
-    /// With [`anchors`](Self::anchors): a match must also start at an
-    /// (ASCII) word boundary (the pattern's leading `\b`, which the anchored
-    /// regex cannot check as it does not see the byte before).
-    pub anchor_word_start: bool,
+    /// With [`anchors`](Self::anchors): what the matcher checks before an
+    /// anchor, which the anchored regex cannot see (a leading `\b`, the
+    /// start of a line, the variable name around a keyword).
+    pub lead: shape::Lead,
     /// Which part of a match is the secret.
     pub secret_group: SecretGroup,
     /// Entropy gate.
@@ -391,6 +406,10 @@ pub enum Rejection {
     Placeholder(&'static str),
 }
 
+/// How far back a match of a `\b[a-z0-9_]*keyword…` pattern is extended
+/// over the variable name around its keyword.
+const WORD_PREFIX_MAX: usize = 256;
+
 /// Longest secret a path-only rule reports: the start of the file.
 const PATH_ONLY_SPAN: usize = 64 * 1024;
 
@@ -411,20 +430,29 @@ impl Detector {
                 "id must be letters and digits joined by '.', '-', '_' or ':'".into(),
             ));
         }
-        let regex = Regex::new(&spec.regex).map_err(|e| invalid(format!("bad regex: {e}")))?;
-        let secret_group = match spec.secret_group {
-            Some(g) => g,
-            None => regex
-                .capture_names()
-                .position(|n| n == Some("secret"))
-                .unwrap_or(1),
-        };
-        if secret_group >= regex.captures_len() {
+        let shape = shape::analyse(&spec.regex).map_err(|e| invalid(format!("bad regex: {e}")))?;
+        let secret_group = spec.secret_group.or(shape.secret_group).unwrap_or(1);
+        if secret_group >= shape.captures_len {
             return Err(invalid(format!(
                 "secret group {secret_group} does not exist (the regex has {} groups)",
-                regex.captures_len() - 1
+                shape.captures_len - 1
             )));
         }
+        // With anchors the pattern is only tried where one of them occurs,
+        // anchored there.
+        let source = if shape.anchors.is_empty() {
+            spec.regex.clone()
+        } else {
+            format!(r"\A(?:{})", shape.search.as_deref().unwrap_or(&spec.regex))
+        };
+        // Built-in patterns are proven by the test suite and compiled when a
+        // file first needs them (start-up stays fast for `--staged`); a
+        // user's detector file is compiled now, so its errors show at once.
+        let regex = if origin.starts_with("builtin:") {
+            LazyRegex::trusted(source)
+        } else {
+            LazyRegex::ready(Regex::new(&source).map_err(|e| invalid(format!("bad regex: {e}")))?)
+        };
         let checksum = spec
             .checksum
             .as_deref()
@@ -449,10 +477,13 @@ impl Detector {
             origin: origin.to_string(),
             keywords,
             keyword_match: KeywordMatch::All,
-            regex: Some(LazyRegex::ready(regex)),
-            prefix_max: 0,
-            anchors: Vec::new(),
-            anchor_word_start: false,
+            regex: Some(regex),
+            prefix_max: match shape.lead {
+                shape::Lead::WordPrefix | shape::Lead::NamePart => WORD_PREFIX_MAX,
+                _ => 0,
+            },
+            lead: shape.lead,
+            anchors: shape.anchors,
             secret_group: SecretGroup::Index(secret_group),
             min_entropy: spec.min_entropy,
             entropy_exclusive: false,
@@ -529,7 +560,9 @@ impl Detector {
 #[derive(Debug)]
 pub struct DetectorSet {
     detectors: Vec<Detector>,
-    prefilter: AhoCorasick,
+    /// Every keyword and anchor, ASCII case-insensitively, reporting every
+    /// occurrence (overlapping ones included).
+    prefilter: prefilter::Prefilter,
     /// For each prefilter pattern, the detectors that list it.
     keyword_owners: Vec<Vec<usize>>,
     /// For each detector, the prefilter patterns of its keywords.
@@ -716,11 +749,8 @@ impl DetectorSet {
             anchor_pattern[p] = true;
         }
         let collect_hits = anchor_pattern.contains(&true);
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .map_err(|e| DetectorError::Invalid {
+        let prefilter =
+            prefilter::Prefilter::new(&patterns).map_err(|e| DetectorError::Invalid {
                 id: "(prefilter)".into(),
                 reason: e.to_string(),
             })?;
@@ -758,6 +788,17 @@ impl DetectorSet {
         &self.detectors[index]
     }
 
+    /// How many keyword and anchor occurrences the prefilter reports in
+    /// `data` (for benchmarks).
+    pub fn prefilter_hits(&self, data: &[u8]) -> usize {
+        let mut n = 0;
+        self.prefilter.scan(data, |_, _| {
+            n += 1;
+            true
+        });
+        n
+    }
+
     /// Finds every candidate secret in `data`, a file at `rel_path`.
     ///
     /// One pass of the prefilter decides which detectors can match at all;
@@ -772,19 +813,18 @@ impl DetectorSet {
         let mut seen_pattern = vec![false; n_patterns];
         let mut remaining = n_patterns;
         let mut hits = Vec::new();
-        for m in self.prefilter.find_overlapping_iter(data) {
-            let p = m.pattern().as_usize();
+        self.prefilter.scan(data, |p, start| {
             if self.collect_hits && self.anchor_pattern[p] {
-                hits.push((p, m.start()));
+                hits.push((p, start));
             }
             if !seen_pattern[p] {
                 seen_pattern[p] = true;
                 remaining -= 1;
-                if remaining == 0 && !self.collect_hits {
-                    break;
-                }
             }
-        }
+            remaining > 0 || self.collect_hits
+        });
+        // Anchor occurrences grouped by pattern, each group in file order.
+        hits.sort_unstable();
         if remaining == n_patterns && self.always.is_empty() {
             return;
         }
@@ -890,17 +930,19 @@ impl DetectorSet {
             }
             return;
         }
-        let mut starts: Vec<usize> = ctx
-            .hits
-            .iter()
-            .filter(|(p, _)| mine.contains(p))
-            .map(|&(_, s)| s)
-            .collect();
-        starts.sort_unstable();
-        starts.dedup();
+        let mut starts: Vec<usize> = Vec::new();
+        for &p in mine {
+            let from = ctx.hits.partition_point(|&(q, _)| q < p);
+            let to = ctx.hits.partition_point(|&(q, _)| q <= p);
+            starts.extend(ctx.hits[from..to].iter().map(|&(_, s)| s));
+        }
+        if mine.len() > 1 {
+            starts.sort_unstable();
+            starts.dedup();
+        }
         let mut locs = re.capture_locations();
         for h in starts {
-            if h < last_end || (d.anchor_word_start && !word_boundary(data, h)) {
+            if h < last_end || !lead_holds(d.lead, data, h) {
                 continue;
             }
             // `captures_read` reuses one set of slots: no allocation per try.
@@ -1090,10 +1132,35 @@ impl DetectorSet {
 
 /// Whether an ASCII word boundary (`(?-u:\b)`) is at `pos`.
 fn word_boundary(data: &[u8], pos: usize) -> bool {
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let before = pos.checked_sub(1).is_some_and(|p| word(data[p]));
-    let after = data.get(pos).is_some_and(|&b| word(b));
+    let before = pos.checked_sub(1).is_some_and(|p| is_word_byte(data[p]));
+    let after = data.get(pos).is_some_and(|&b| is_word_byte(b));
     before != after
+}
+
+/// Whether what a pattern needs before its anchor at `pos` is there.
+fn lead_holds(lead: shape::Lead, data: &[u8], pos: usize) -> bool {
+    match lead {
+        shape::Lead::None | shape::Lead::WordPrefix => true,
+        shape::Lead::WordBoundary => word_boundary(data, pos),
+        shape::Lead::NamePart => pos == 0 || data[pos - 1] == b'_' || !is_word_byte(data[pos - 1]),
+        shape::Lead::LineStart(min) => line_start(data, pos, min),
+    }
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether only spaces and tabs, at least `min` of them, stand between the
+/// start of the line and `pos`.
+fn line_start(data: &[u8], pos: usize, min: u32) -> bool {
+    let blanks = data[..pos]
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    let at = pos - blanks;
+    (at == 0 || data[at - 1] == b'\n') && blanks >= min as usize
 }
 
 /// `start..end` without leading and trailing newlines.
