@@ -193,6 +193,7 @@ fn scan_command(args: &ScanArgs) -> Result<ExitStatus> {
     for c in &mut scanned.candidates {
         policy.filter_exposure(&mut c.exposure);
     }
+    debug_panic_hook(&scanned);
     if args.verbose {
         note_scan(&scanned, detectors.detectors().len(), started.elapsed());
     }
@@ -207,7 +208,9 @@ fn scan_command(args: &ScanArgs) -> Result<ExitStatus> {
         &assess::AssessOptions {
             http: http.as_ref(),
             chain_budget: budget,
-            concurrency: 16,
+            // Chains in flight at once; each provider host is further
+            // bounded by `http::PER_HOST`.
+            concurrency: 64,
         },
     );
     if let Some(h) = &history {
@@ -266,6 +269,24 @@ fn scan_command(args: &ScanArgs) -> Result<ExitStatus> {
         ExitStatus::Clean
     })
 }
+
+/// Debug builds only: `BLASTRADIUS_DEBUG_PANIC=1` panics with the first
+/// secret found in the message, so the tests can prove that the binary's
+/// panic hook never prints a secret. Release builds have no such hook.
+#[cfg(debug_assertions)]
+fn debug_panic_hook(scanned: &scan::ScanOutput) {
+    if std::env::var_os("BLASTRADIUS_DEBUG_PANIC").is_some_and(|v| v == "1") {
+        if let Some(c) = scanned.candidates.first() {
+            panic!(
+                "BLASTRADIUS_DEBUG_PANIC: forced panic holding {}",
+                c.secret.expose()
+            );
+        }
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn debug_panic_hook(_: &scan::ScanOutput) {}
 
 /// `NO_COLOR` set to anything but the empty string (no-color.org).
 fn no_color() -> bool {

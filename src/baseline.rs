@@ -91,8 +91,14 @@ impl Baseline {
 pub fn apply(path: &Path, findings: &mut [Finding]) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading baseline {}", path.display()))?;
-    let baseline: Baseline = serde_json::from_str(&text)
-        .with_context(|| format!("baseline {} is not a blastradius baseline", path.display()))?;
+    // serde quotes the value it refused, which may be a secret: redacted.
+    let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "baseline {} is not a blastradius baseline: {}",
+            path.display(),
+            crate::secret::redact_quoted(&e.to_string(), 12)
+        )
+    })?;
     if baseline.version != VERSION {
         bail!(
             "baseline {}: version {} is not supported (expected {VERSION})",

@@ -387,6 +387,12 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
+        Config::parse(text, path)
+    }
+
+    /// Parses and validates the text of a config file; `path` names it in
+    /// messages, and relative paths in it are resolved against its directory.
+    pub fn parse(text: String, path: &Path) -> Result<Config, ConfigError> {
         let mut cfg: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: toml_message(&text, &e),
@@ -495,7 +501,8 @@ impl Config {
 /// A TOML error as one line: `line N, column M: message`, with the closest
 /// valid key or value when the message lists them.
 fn toml_message(text: &str, e: &toml::de::Error) -> String {
-    let msg = e.message().trim().replace('\n', " ");
+    // A refused value is quoted in the message; it may be a secret.
+    let msg = crate::secret::redact_quoted(&e.message().trim().replace('\n', " "), 12);
     let msg = format!("{msg}{}", suggestion_for(&msg));
     match e.span() {
         Some(span) => {

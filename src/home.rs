@@ -163,8 +163,7 @@ enum Pick {
     Classify(Option<&'static str>),
 }
 
-/// A value a store parser found.
-#[derive(Debug)]
+/// A value a store parser found. Its `Debug` never shows the value whole.
 struct Extracted {
     value: String,
     /// The key path shown as the finding's variable (never the value).
@@ -174,6 +173,19 @@ struct Extracted {
     pick: Pick,
     /// Further names (profile, context, cluster) that may tell the tier.
     context: Vec<String>,
+}
+
+impl std::fmt::Debug for Extracted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Extracted")
+            .field("value", &crate::secret::redact(&self.value))
+            .field("variable", &self.variable)
+            .field("line", &self.line)
+            .field("column", &self.column)
+            .field("pick", &self.pick)
+            .field("context", &self.context)
+            .finish()
+    }
 }
 
 impl Extracted {
@@ -187,6 +199,16 @@ impl Extracted {
             context: Vec::new(),
         }
     }
+}
+
+/// The values `format`'s parser extracts from `text`, each with its key path
+/// and 1-based line and column; for [`crate::fuzzing`] only.
+#[doc(hidden)]
+pub fn extract_for_fuzzing(format: Format, text: &str) -> Vec<(String, String, usize, usize)> {
+    extract(format, text)
+        .into_iter()
+        .map(|x| (x.value, x.variable, x.line, x.column))
+        .collect()
 }
 
 /// Scans the known stores under `home` and the config's `extra` paths
@@ -313,8 +335,19 @@ fn scan_one(
         return skip(out, shown, SkipReason::TooLarge, None);
     }
     let mut data = Vec::new();
-    let read = std::fs::File::open(abs)
-        .and_then(|f| f.take(opts.max_file_size + 1).read_to_end(&mut data));
+    // Opened without blocking and re-checked on the handle, so a FIFO
+    // swapped in after the check above cannot hang the scan.
+    use std::os::unix::fs::OpenOptionsExt;
+    let read = std::fs::File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(abs)
+        .and_then(|f| {
+            if !f.metadata()?.is_file() {
+                return Err(std::io::Error::other("no longer a regular file"));
+            }
+            f.take(opts.max_file_size + 1).read_to_end(&mut data)
+        });
     if let Err(e) = read {
         return skip(out, shown, SkipReason::Unreadable, Some(e.to_string()));
     }
@@ -734,15 +767,29 @@ fn docker(text: &str) -> Vec<Extracted> {
 /// kubeconfig users: each secret named by its user, with the contexts and
 /// clusters that use that user as further tier evidence.
 fn kubeconfig(text: &str) -> Vec<Extracted> {
+    use std::collections::HashMap;
     let entries = formats::yaml(text);
-    let name_of = |i: &str| {
-        entries
-            .iter()
-            .find(|e| {
-                e.key.len() == 3 && e.key[0] == "users" && e.key[1] == i && e.key[2] == "name"
-            })
-            .map(|e| e.value.clone())
-    };
+    // Indexed once: looking them up per secret made large files cubic.
+    let mut names: HashMap<&str, &str> = HashMap::new();
+    let mut contexts_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut context_names: HashMap<&str, Vec<&str>> = HashMap::new();
+    for e in &entries {
+        match e.key.as_slice() {
+            [u, i, n] if u == "users" && n == "name" => {
+                names.entry(i.as_str()).or_insert(&e.value);
+            }
+            [c, i, _, u] if c == "contexts" && u == "user" => {
+                contexts_of.entry(&e.value).or_default().push(i.as_str());
+            }
+            _ => {}
+        }
+        if e.key.len() >= 3
+            && e.key[0] == "contexts"
+            && matches!(e.last(), "name" | "cluster" | "namespace")
+        {
+            context_names.entry(&e.key[1]).or_default().push(&e.value);
+        }
+    }
     entries
         .iter()
         .filter_map(|e| {
@@ -760,22 +807,16 @@ fn kubeconfig(text: &str) -> Vec<Extracted> {
                 }
                 _ => return None,
             };
-            let user = name_of(&e.key[1]).unwrap_or_else(|| e.key[1].clone());
+            let user = names
+                .get(e.key[1].as_str())
+                .map_or_else(|| e.key[1].clone(), |n| n.to_string());
             let mut shown: Vec<String> = vec!["users".into(), user.clone()];
             shown.extend(e.key[2..].iter().cloned());
             let mut x = Extracted::at(e, key_path(&shown), Pick::Exact(id));
             // Contexts using this user, and their clusters.
-            for c in entries.iter().filter(|c| {
-                c.key.len() == 4 && c.key[0] == "contexts" && c.key[3] == "user" && c.value == user
-            }) {
-                for sib in entries
-                    .iter()
-                    .filter(|s| s.key.len() >= 3 && s.key[0] == "contexts" && s.key[1] == c.key[1])
-                {
-                    if matches!(sib.last(), "name" | "cluster" | "namespace") {
-                        x.context.push(sib.value.clone());
-                    }
-                }
+            for c in contexts_of.get(user.as_str()).into_iter().flatten() {
+                let names = context_names.get(c).into_iter().flatten();
+                x.context.extend(names.map(|n| n.to_string()));
             }
             Some(x)
         })
@@ -945,6 +986,36 @@ mod tests {
         assert_eq!(c.variable.as_deref(), Some("users.admin.user.token"));
         assert_eq!(c.line, 13);
         assert_eq!(c.tier_hint.as_ref().unwrap().tier, Tier::Production);
+    }
+
+    /// Fuzzing found the kubeconfig parser looked up each secret's user name
+    /// and contexts by scanning every entry: cubic in the number of users
+    /// (a merged 350 KB kubeconfig took minutes). Regression input:
+    /// `fuzz/regressions/kubeconfig/large-merged-kubeconfig.yaml`.
+    #[test]
+    fn kubeconfig_with_thousands_of_users_is_linear() {
+        use std::fmt::Write as _;
+        let n = 3000;
+        let mut text = String::from("contexts:\n");
+        for i in 0..n {
+            let _ = write!(
+                text,
+                "- name: ctx{i}\n  context: {{cluster: c{i}, user: u{i}}}\n"
+            );
+        }
+        text.push_str("users:\n");
+        for i in 0..n {
+            let _ = write!(
+                text,
+                "- name: u{i}\n  user: {{token: tok{i}abcdefghijklmnop}}\n"
+            );
+        }
+        let started = std::time::Instant::now();
+        let found = extract(Format::Kubeconfig, &text);
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        assert_eq!(found.len(), n);
+        assert_eq!(found[7].variable, "users.u7.user.token");
+        assert_eq!(found[7].context, ["ctx7", "c7"]);
     }
 
     #[test]

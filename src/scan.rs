@@ -225,7 +225,7 @@ impl Root<'_> {
         } else {
             rel
         };
-        format!("{}{rel}", self.display_prefix)
+        format!("{}{}", self.display_prefix, printable(rel))
     }
 
     fn exposure(&self, abs: &Path) -> Exposure {
@@ -235,6 +235,24 @@ impl Root<'_> {
             location: self.location,
         }
     }
+}
+
+/// A path as reports show it: control characters (a newline, an escape)
+/// written as escapes, so a hostile file name cannot forge lines in a CI
+/// log (`::error::…` workflow commands) or drive the terminal.
+fn printable(path: String) -> String {
+    if !path.chars().any(char::is_control) {
+        return path;
+    }
+    path.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Scans every path in `paths` (directories or files).
@@ -368,19 +386,26 @@ fn scan_file(
     buf: &mut Vec<u8>,
 ) {
     let shown = || root.display(path);
-    let md = match std::fs::symlink_metadata(path) {
+    let mut md = match std::fs::symlink_metadata(path) {
         Ok(md) => md,
         Err(e) => return collector.skip(shown(), SkipReason::Unreadable, Some(e.to_string())),
     };
-    let ft = md.file_type();
-    if ft.is_symlink() {
-        return match std::fs::metadata(path) {
+    if md.file_type().is_symlink() {
+        // A link to a file is read only with --follow-symlinks (as links to
+        // directories are walked only then); the target is checked below
+        // like any file, and re-checked on the open handle.
+        match std::fs::metadata(path) {
             Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                collector.skip(shown(), SkipReason::SymlinkLoop, None)
+                return collector.skip(shown(), SkipReason::SymlinkLoop, None)
             }
-            _ => collector.skip(shown(), SkipReason::Symlink, None),
-        };
+            Ok(target) if opts.follow_symlinks => md = target,
+            Err(e) if opts.follow_symlinks => {
+                return collector.skip(shown(), SkipReason::Unreadable, Some(e.to_string()))
+            }
+            _ => return collector.skip(shown(), SkipReason::Symlink, None),
+        }
     }
+    let ft = md.file_type();
     if ft.is_fifo()
         || ft.is_socket()
         || ft.is_block_device()

@@ -68,6 +68,59 @@ pub fn redact(value: &str) -> String {
     format!("{head}…{tail}")
 }
 
+/// Redacts every run of at least `min` non-whitespace characters in `text`
+/// (see [`redact`]), for text that may hold a secret nobody knows about: a
+/// panic message. Secrets hold no whitespace, so none survives whole unless
+/// it is shorter than `min`.
+pub fn redact_runs(text: &str, min: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().count() >= min {
+            out.push_str(&redact(run));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_whitespace() {
+            flush(&mut run, &mut out);
+            out.push(c);
+        } else {
+            run.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// Redacts the contents of every double-quoted string of at least `min`
+/// characters in `text`. Parser errors quote the value they refused
+/// (`invalid type: string "…"`), and that value may be a secret pasted into
+/// the wrong place.
+pub fn redact_quoted(text: &str, min: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('"') {
+        out.push_str(&rest[..=open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('"') else {
+            // An unterminated quote: treat the rest as its contents.
+            return out + &redact_runs(after, min);
+        };
+        let inner = &after[..close];
+        if inner.chars().count() >= min {
+            out.push_str(&redact(inner));
+        } else {
+            out.push_str(inner);
+        }
+        out.push('"');
+        rest = &after[close + 1..];
+    }
+    out + rest
+}
+
 /// Replaces every occurrence of any of `secrets` in `text` by its redacted
 /// form. Used on text that comes from outside (provider error bodies) before
 /// it reaches a report.
@@ -114,6 +167,32 @@ mod tests {
         assert_eq!(s.fingerprint("a"), s.fingerprint("a"));
         assert_ne!(s.fingerprint("a"), s.fingerprint("b"));
         assert_eq!(s.fingerprint("a").len(), 32);
+    }
+
+    #[test]
+    fn redact_runs_leaves_no_long_word_whole() {
+        let text = "forced panic holding 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 and \
+                    postgres://app:Zq8vT2pLm4Rk9wXc@db.acme.io/app at index 3";
+        let out = redact_runs(text, 8);
+        assert!(!out.contains("Kq3vT8mZpL2xR9wN4bY7cH1dJ6fG0s0xh"), "{out}");
+        assert!(!out.contains("Zq8vT2pLm4Rk9wXc"), "{out}");
+        assert!(
+            out.starts_with("forced panic holding ghp_…hLrr and "),
+            "{out}"
+        );
+        assert!(out.ends_with(" at index 3"), "{out}");
+    }
+
+    #[test]
+    fn redact_quoted_hides_refused_values() {
+        let msg =
+            "invalid type: string \"sk_live_51Hx9QmK2eZvKYlo2C8nT4rWb\", expected u8 at \"short\"";
+        let out = redact_quoted(msg, 12);
+        assert_eq!(
+            out,
+            "invalid type: string \"sk_l…4rWb\", expected u8 at \"short\""
+        );
+        assert!(!redact_quoted("eof in \"ghp_Kq3vT8mZpL2xR9wN4bY7 x", 12).contains("Kq3vT8mZpL2x"));
     }
 
     #[test]

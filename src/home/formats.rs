@@ -10,7 +10,7 @@ use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// One string value in a structured file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Entry {
     /// The keys (and sequence indexes) leading to the value.
     pub key: Vec<String>,
@@ -312,7 +312,7 @@ pub fn ini(text: &str, seps: &[char]) -> Vec<Entry> {
 }
 
 /// One credential of a `.netrc` file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct NetrcEntry {
     /// The machine, or `default`.
     pub machine: String,
@@ -402,7 +402,7 @@ pub fn netrc(text: &str) -> Vec<NetrcEntry> {
 }
 
 /// One line of git's credential store: `scheme://user:password@host`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct GitCredential {
     /// The host (and port).
     pub host: String,
@@ -543,5 +543,83 @@ mod tests {
         let e = toml("[default]\nlive_mode_api_key = 'rk_live_abc'\n");
         assert_eq!(e[0].key, ["default", "live_mode_api_key"]);
         assert_eq!((e[0].line, e[0].column), (2, 22));
+    }
+}
+
+// The values these hold are often secrets: `Debug` shows them redacted.
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry")
+            .field("key", &self.key)
+            .field("value", &crate::secret::redact(&self.value))
+            .field("line", &self.line)
+            .field("column", &self.column)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for NetrcEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NetrcEntry")
+            .field("machine", &self.machine)
+            .field("login", &self.login)
+            .field("field", &self.field)
+            .field("value", &crate::secret::redact(&self.value))
+            .field("line", &self.line)
+            .field("column", &self.column)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for GitCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitCredential")
+            .field("host", &self.host)
+            .field("user", &self.user)
+            .field("password", &crate::secret::redact(&self.password))
+            .field("line", &self.line)
+            .field("column", &self.column)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod debug_redaction_tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_value_whole() {
+        let secret = "npm_Zq8vT2pLm4Rk9wXcQm7vX2pL99aBcDeFgHiJ";
+        let e = Entry {
+            key: vec!["//registry.npmjs.org/:_authToken".into()],
+            value: secret.into(),
+            line: 1,
+            column: 1,
+        };
+        let n = NetrcEntry {
+            machine: "api.heroku.com".into(),
+            login: Some("me".into()),
+            field: "password",
+            value: secret.into(),
+            line: 1,
+            column: 1,
+        };
+        let g = GitCredential {
+            host: "github.com".into(),
+            user: "me".into(),
+            password: secret.into(),
+            line: 1,
+            column: 1,
+        };
+        for shown in [
+            format!("{e:?}"),
+            format!("{n:?}"),
+            format!("{g:?}"),
+            format!("{:?}", vec![e.clone()]),
+        ] {
+            assert!(!shown.contains(secret), "{shown}");
+            assert!(shown.contains("npm_…gHiJ"), "{shown}");
+        }
     }
 }

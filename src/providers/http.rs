@@ -154,7 +154,8 @@ pub enum HttpError {
     /// Still rate-limited when the budget allowed no more waiting.
     #[error("rate limited (HTTP 429){}", retry_after.map(|s| format!(", Retry-After {s}s exceeds the time budget")).unwrap_or_default())]
     RateLimited {
-        /// The provider's Retry-After, in seconds.
+        /// The provider's Retry-After, in seconds, when waiting for it
+        /// would have exceeded the budget.
         retry_after: Option<u64>,
     },
     /// The body was larger than the limit.
@@ -168,8 +169,9 @@ pub enum HttpError {
     Other(String),
 }
 
-/// A response, with its body read (up to the limit).
-#[derive(Debug, Clone)]
+/// A response, with its body read (up to the limit). Its `Debug` shows the
+/// header names and the body's length only: a provider may echo the token.
+#[derive(Clone)]
 pub struct Response {
     /// HTTP status.
     pub status: u16,
@@ -195,7 +197,8 @@ impl Response {
 }
 
 /// One call: the concrete path, query string, headers and GraphQL variables.
-#[derive(Debug, Default)]
+/// Its `Debug` redacts header values and the body (they carry the token).
+#[derive(Default)]
 pub struct Call {
     /// Concrete path; must match the spec's template.
     pub path: Option<String>,
@@ -208,6 +211,40 @@ pub struct Call {
     /// The body of a read-only POST: content type and content. Only sent for
     /// [`RequestKind::ReadOnlyPost`] requests.
     pub body: Option<(&'static str, String)>,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &names)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, String)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| (*n, crate::secret::redact(v)))
+            .collect();
+        f.debug_struct("Call")
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &headers)
+            .field("variables", &self.variables)
+            .field(
+                "body",
+                &self
+                    .body
+                    .as_ref()
+                    .map(|(t, b)| (*t, crate::secret::redact(b))),
+            )
+            .finish()
+    }
 }
 
 /// Settings of the HTTP client.
@@ -224,6 +261,8 @@ pub struct HttpOptions {
     /// Loopback endpoint for every AWS request (`AWS_ENDPOINT_URL`, for an
     /// emulator such as moto); checked by [`parse_aws_endpoint`].
     pub aws_endpoint: Option<url::Url>,
+    /// Most requests in flight to one provider host at a time.
+    pub per_host: usize,
 }
 
 impl Default for HttpOptions {
@@ -234,14 +273,78 @@ impl Default for HttpOptions {
             max_body: 4 * 1024 * 1024,
             redirect: None,
             aws_endpoint: None,
+            per_host: PER_HOST,
         }
+    }
+}
+
+/// Default bound on the requests in flight to one provider host: well
+/// under the concurrency providers tolerate from one client (GitHub's
+/// secondary limit is 100), and enough that a workspace with hundreds of
+/// tokens for one provider is read in seconds.
+pub const PER_HOST: usize = 48;
+
+/// Bounds the requests in flight to each provider host.
+#[derive(Debug, Default)]
+struct HostLimiter {
+    in_flight: std::sync::Mutex<std::collections::HashMap<&'static str, usize>>,
+    freed: std::sync::Condvar,
+}
+
+/// A place in a host's quota, given back when dropped.
+struct HostPermit<'a> {
+    limiter: &'a HostLimiter,
+    host: &'static str,
+}
+
+impl HostLimiter {
+    /// Waits for a place among the `limit` requests to `host`, until
+    /// `deadline`; `None` when the deadline passes first.
+    fn acquire(
+        &self,
+        host: &'static str,
+        limit: usize,
+        deadline: Instant,
+    ) -> Option<HostPermit<'_>> {
+        let mut map = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let n = map.entry(host).or_insert(0);
+            if *n < limit.max(1) {
+                *n += 1;
+                return Some(HostPermit {
+                    limiter: self,
+                    host,
+                });
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            map = self
+                .freed
+                .wait_timeout(map, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+}
+
+impl Drop for HostPermit<'_> {
+    fn drop(&mut self) {
+        let mut map = self
+            .limiter
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = map.get_mut(self.host) {
+            *n = n.saturating_sub(1);
+        }
+        drop(map);
+        self.limiter.freed.notify_one();
     }
 }
 
 /// Validates a `BLASTRADIUS_API_REDIRECT` value: an `http://` URL on a
 /// loopback address, with no path, query or credentials.
 pub fn parse_redirect(value: &str) -> Result<url::Url, ConfigError> {
-    let refuse = |why: &str| ConfigError::Redirect(format!("{value:?}: {why}"));
+    let refuse = |why: &str| ConfigError::Redirect(format!("{:?}: {why}", shown_value(value)));
     let url = url::Url::parse(value).map_err(|e| refuse(&e.to_string()))?;
     if url.scheme() != "http" {
         return Err(refuse("scheme must be http"));
@@ -268,13 +371,40 @@ pub fn parse_redirect(value: &str) -> Result<url::Url, ConfigError> {
     Ok(url)
 }
 
+/// A refused endpoint value as an error shows it: any user info (before an
+/// `@`) replaced by `…`, and every long word redacted, so a value that
+/// carries a credential never prints it whole.
+fn shown_value(value: &str) -> String {
+    let (scheme, rest) = match value.find("://") {
+        Some(i) => value.split_at(i + 3),
+        None => ("", value),
+    };
+    let authority = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let rest = match rest[..authority].rfind('@') {
+        Some(at) => format!("…{}", &rest[at..]),
+        None => rest.to_string(),
+    };
+    let mut out = String::new();
+    let mut word = String::new();
+    for c in scheme.chars().chain(rest.chars()) {
+        if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+' | '~' | '%') {
+            word.push(c);
+            continue;
+        }
+        out.push_str(&crate::secret::redact_runs(&word, 16));
+        word.clear();
+        out.push(c);
+    }
+    out + &crate::secret::redact_runs(&word, 16)
+}
+
 /// Validates an `AWS_ENDPOINT_URL` value: an `http://` or `https://` URL on
 /// a loopback address (an emulator such as moto), with no credentials,
 /// query or fragment. Anything else is refused, like
 /// `BLASTRADIUS_API_REDIRECT`, so a hostile environment cannot divert AWS
 /// keys to another host.
 pub fn parse_aws_endpoint(value: &str) -> Result<url::Url, String> {
-    let refuse = |why: &str| format!("{value:?}: {why}");
+    let refuse = |why: &str| format!("{:?}: {why}", shown_value(value));
     let url = url::Url::parse(value).map_err(|e| refuse(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(refuse("scheme must be http or https"));
@@ -310,6 +440,7 @@ pub fn is_aws_host(host: &str) -> bool {
 pub struct Http {
     client: reqwest::blocking::Client,
     opts: HttpOptions,
+    hosts: HostLimiter,
 }
 
 impl Http {
@@ -327,7 +458,11 @@ impl Http {
                 " (read-only token introspection)"
             ))
             .build()?;
-        Ok(Http { client, opts })
+        Ok(Http {
+            client,
+            opts,
+            hosts: HostLimiter::default(),
+        })
     }
 
     /// Starts an introspection chain that must end by `budget` from now.
@@ -439,6 +574,15 @@ impl Session<'_> {
             if let Some((content_type, b)) = &body {
                 req = req.header("content-type", *content_type).body(b.clone());
             }
+            // The place is held until the body is read (or this attempt
+            // ends), and given up while waiting to retry.
+            let Some(permit) =
+                self.http
+                    .hosts
+                    .acquire(spec.host, self.http.opts.per_host, self.deadline)
+            else {
+                return Err(HttpError::Timeout);
+            };
             self.sent.set(self.sent.get() + 1);
             let resp = match req.send() {
                 Ok(r) => r,
@@ -468,15 +612,21 @@ impl Session<'_> {
                     .is_some_and(|r| r > wait + Duration::from_millis(200));
                 if rate_retries < 3 && fits {
                     rate_retries += 1;
+                    drop(permit);
                     std::thread::sleep(wait);
                     continue;
                 }
-                return Err(HttpError::RateLimited { retry_after });
+                // Retry-After is named only when it is what the budget could
+                // not fit (not when the retries ran out).
+                return Err(HttpError::RateLimited {
+                    retry_after: retry_after.filter(|_| !fits),
+                });
             }
             if matches!(status, 502..=504) && !server_retry_used {
                 server_retry_used = true;
                 let pause = Duration::from_millis(300);
                 if self.remaining().is_some_and(|r| r > pause * 2) {
+                    drop(permit);
                     std::thread::sleep(pause);
                     continue;
                 }
@@ -493,6 +643,7 @@ impl Session<'_> {
                 }
                 Err(e) => return Err(HttpError::Other(format!("reading the response: {e}"))),
             }
+            drop(permit);
             return Ok(Response {
                 status,
                 headers,
@@ -561,6 +712,82 @@ mod tests {
         ] {
             assert!(parse_redirect(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn debug_of_calls_and_responses_never_shows_the_token() {
+        let token = "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";
+        let call = Call {
+            headers: vec![("authorization", format!("Bearer {token}"))],
+            body: Some((
+                "application/x-www-form-urlencoded",
+                format!("token={token}"),
+            )),
+            ..Call::default()
+        };
+        let resp = Response {
+            status: 401,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: format!("{{\"message\": \"bad token {token}\"}}").into_bytes(),
+        };
+        for shown in [
+            format!("{call:?}"),
+            format!("{resp:?}"),
+            format!("{call:#?}"),
+        ] {
+            assert!(!shown.contains(token), "{shown}");
+        }
+    }
+
+    #[test]
+    fn refused_values_never_show_a_credential() {
+        let gh = "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";
+        for value in [
+            format!("http://x-access-token:{gh}@10.0.0.1:80"),
+            format!("{gh}@evil"),
+            format!("https://evil.example.com/{gh}"),
+            gh.to_string(),
+        ] {
+            let e = parse_redirect(&value).unwrap_err().to_string();
+            assert!(!e.contains(gh), "{e}");
+            let e = parse_aws_endpoint(&value).unwrap_err();
+            assert!(!e.contains(gh), "{e}");
+        }
+        let e = parse_redirect("http://10.1.2.3:80")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("\"http://10.1.2.3:80\""), "{e}");
+    }
+
+    #[test]
+    fn requests_in_flight_per_host_are_bounded() {
+        let limiter = HostLimiter::default();
+        let now = std::sync::atomic::AtomicUsize::new(0);
+        let most = std::sync::atomic::AtomicUsize::new(0);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        std::thread::scope(|s| {
+            for i in 0..24 {
+                let (limiter, now, most) = (&limiter, &now, &most);
+                s.spawn(move || {
+                    let host = if i % 2 == 0 { "a.example" } else { "b.example" };
+                    let permit = limiter.acquire(host, 3, deadline).unwrap();
+                    if host == "a.example" {
+                        let n = now.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                        most.fetch_max(n, std::sync::atomic::Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(20));
+                        now.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    drop(permit);
+                });
+            }
+        });
+        assert_eq!(most.into_inner(), 3);
+        // A full host and a passed deadline: no place.
+        let held: Vec<_> = (0..2)
+            .map(|_| limiter.acquire("c.example", 2, deadline).unwrap())
+            .collect();
+        assert!(limiter.acquire("c.example", 2, Instant::now()).is_none());
+        drop(held);
     }
 
     #[test]

@@ -93,6 +93,28 @@ impl Provider for Linear {
         let Some(body) = resp.json() else {
             return unexpected(&resp, VIEWER.id);
         };
+        // The viewer *and* errors about it (or the organization, or the whole
+        // operation): a partial answer is not proof either way.
+        if body.pointer("/data/viewer").is_some_and(Value::is_object) {
+            let about_identity = body
+                .get("errors")
+                .and_then(Value::as_array)
+                .and_then(|errs| {
+                    errs.iter().find(|e| {
+                        e.get("path")
+                            .and_then(Value::as_array)
+                            .and_then(|p| p.first())
+                            .is_none_or(|f| f == "viewer" || f == "organization")
+                    })
+                });
+            if let Some(e) = about_identity {
+                let msg = e.get("message").and_then(Value::as_str).unwrap_or("");
+                return Verdict::unknown(format!(
+                    "{}: data came with GraphQL errors about it ({msg:?}), not proof of what the key is",
+                    VIEWER.id
+                ));
+            }
+        }
         let auth_error = body
             .get("errors")
             .and_then(Value::as_array)

@@ -86,6 +86,9 @@ const MAX_BACKUP_LOOKUPS: usize = 10;
 enum Answer {
     /// `data.<field>` was present.
     Data(Value),
+    /// `data.<field>` was present, but with GraphQL errors about it (a
+    /// partial result): what it says may be incomplete.
+    Partial(Value, String),
     /// The token is not allowed this query.
     Denied(String),
     /// No clear answer.
@@ -133,7 +136,10 @@ fn ask(
         return Answer::Unclear(unexpected(&resp, spec.id));
     }
     match body.pointer(&format!("/data/{field}")) {
-        Some(v) if !v.is_null() => Answer::Data(v.clone()),
+        Some(v) if !v.is_null() => match error_about(&body, field) {
+            None => Answer::Data(v.clone()),
+            Some(msg) => Answer::Partial(v.clone(), msg),
+        },
         _ => match first_error {
             Some(msg) if is_auth_error(&msg) => Answer::Denied(msg),
             Some(msg) => Answer::Unclear(Verdict::unknown(format!(
@@ -146,6 +152,21 @@ fn ask(
             ))),
         },
     }
+}
+
+/// The message of the first GraphQL error about `field`: one whose `path`
+/// starts at it, or that has no path (it concerns the whole operation).
+fn error_about(body: &Value, field: &str) -> Option<String> {
+    body.get("errors")?
+        .as_array()?
+        .iter()
+        .find(|e| {
+            e.get("path")
+                .and_then(Value::as_array)
+                .and_then(|p| p.first())
+                .is_none_or(|first| first.as_str() == Some(field))
+        })
+        .map(|e| str_at(e, "/message").to_string())
 }
 
 fn is_auth_error(msg: &str) -> bool {
@@ -272,6 +293,14 @@ impl Railway {
                     denials.push(format!("{field}: no workspaces"));
                 }
                 Answer::Denied(msg) => denials.push(format!("{field}: {msg}")),
+                // Never live on ambiguous evidence: which kind of token this
+                // is, and what it reaches, is not established.
+                Answer::Partial(_, msg) => {
+                    return Err(Verdict::unknown(format!(
+                        "{}: data came with GraphQL errors about it ({msg:?}), not proof of what the token is",
+                        spec.id
+                    )))
+                }
                 Answer::Unclear(v) => return Err(v),
             }
         }
@@ -332,6 +361,12 @@ impl Provider for Railway {
                 ) {
                     Answer::Data(p) => {
                         read_project(&p, Some(&env_id), &mut facts, &mut prod_instances)
+                    }
+                    Answer::Partial(p, msg) => {
+                        read_project(&p, Some(&env_id), &mut facts, &mut prod_instances);
+                        facts
+                            .notes
+                            .push(format!("the project was read only in part: {msg}"));
                     }
                     _ => {
                         let tier = Tier::from_name(ename).unwrap_or(Tier::Unknown);
@@ -408,6 +443,14 @@ impl Provider for Railway {
                             for project in edges(&json!({ "p": p }), "/p") {
                                 read_project(&project, None, &mut facts, &mut prod_instances);
                             }
+                        }
+                        Answer::Partial(p, msg) => {
+                            for project in edges(&json!({ "p": p }), "/p") {
+                                read_project(&project, None, &mut facts, &mut prod_instances);
+                            }
+                            facts
+                                .notes
+                                .push(format!("projects read only in part: {msg}"));
                         }
                         Answer::Denied(m) => {
                             facts.notes.push(format!("projects not readable: {m}"))

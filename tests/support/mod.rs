@@ -2,6 +2,7 @@
 //! and the provider replay server.
 #![allow(dead_code)]
 
+pub mod fault;
 pub mod replay;
 
 use serde_json::Value;
