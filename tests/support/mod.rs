@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fault;
+pub mod load;
 pub mod replay;
 
 use serde_json::Value;

@@ -15,6 +15,9 @@
 #![allow(dead_code)]
 
 use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -128,12 +131,28 @@ fn routes_from(scenario: &Value) -> Vec<Route> {
 }
 
 /// A running replay server; stops when dropped.
+///
+/// Plain `std::net`: one thread per connection, requests on a kept-alive
+/// connection answered in turn, each after its reply's delay. (A server
+/// library that answers from other threads than it reads on stalled now and
+/// then under dozens of concurrent connections.)
 pub struct ReplayServer {
-    server: Arc<tiny_http::Server>,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+    addr: std::net::SocketAddr,
+    stop: Arc<AtomicBool>,
     log: Arc<Mutex<Vec<Recorded>>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Requests being answered now, and the most at any time.
+    in_flight: Arc<(AtomicUsize, AtomicUsize)>,
+}
+
+/// What one connection's thread shares with the server.
+#[derive(Clone)]
+struct Shared {
+    log: Arc<Mutex<Vec<Recorded>>>,
+    routes: Arc<Mutex<Vec<Route>>>,
+    in_flight: Arc<(AtomicUsize, AtomicUsize)>,
 }
 
 impl ReplayServer {
@@ -146,79 +165,32 @@ impl ReplayServer {
 
     /// Serves a scenario.
     pub fn start(scenario: Value) -> ReplayServer {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind loopback"));
-        let url = format!(
-            "http://{}",
-            server.server_addr().to_ip().expect("ip listener")
-        );
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let routes = Arc::new(Mutex::new(routes_from(&scenario)));
-        let (srv, lg) = (server.clone(), log.clone());
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().expect("local address");
+        let shared = Shared {
+            log: Arc::new(Mutex::new(Vec::new())),
+            routes: Arc::new(Mutex::new(routes_from(&scenario))),
+            in_flight: Arc::new((AtomicUsize::new(0), AtomicUsize::new(0))),
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let (st, sh) = (stop.clone(), shared.clone());
         let thread = std::thread::spawn(move || {
-            for mut req in srv.incoming_requests() {
-                let mut body = String::new();
-                let _ = req.as_reader().read_to_string(&mut body);
-                let rec = Recorded {
-                    method: req.method().as_str().to_string(),
-                    url: req.url().to_string(),
-                    headers: req
-                        .headers()
-                        .iter()
-                        .map(|h| {
-                            (
-                                h.field.as_str().as_str().to_ascii_lowercase(),
-                                h.value.as_str().to_string(),
-                            )
-                        })
-                        .collect(),
-                    body,
-                };
-                lg.lock().unwrap().push(rec.clone());
-                let reply = {
-                    let mut rs = routes.lock().unwrap();
-                    let path = rec.url.split('?').next().unwrap_or_default();
-                    let found = rs.iter_mut().find(|r| {
-                        r.method.eq_ignore_ascii_case(&rec.method)
-                            && r.path == path
-                            && r.header.as_ref().is_none_or(|(n, v)| {
-                                rec.headers.iter().any(|(hn, hv)| hn == n && hv == v)
-                            })
-                            && r.body_contains
-                                .as_ref()
-                                .is_none_or(|b| rec.body.contains(b.as_str()))
-                    });
-                    match found {
-                        Some(r) => {
-                            let i = r.served.min(r.replies.len() - 1);
-                            r.served += 1;
-                            r.replies[i].clone()
-                        }
-                        None => Reply {
-                            status: 404,
-                            headers: vec![("content-type".into(), "application/json".into())],
-                            body: br#"{"message":"Not Found (no replay route)"}"#.to_vec(),
-                            delay: Duration::ZERO,
-                        },
-                    }
-                };
-                std::thread::spawn(move || {
-                    std::thread::sleep(reply.delay);
-                    let mut resp =
-                        tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
-                    for (k, v) in &reply.headers {
-                        if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
-                            resp.add_header(h);
-                        }
-                    }
-                    let _ = req.respond(resp);
-                });
+            for stream in listener.incoming() {
+                if st.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let sh = sh.clone();
+                std::thread::spawn(move || serve_connection(stream, &sh));
             }
         });
         ReplayServer {
-            server,
-            url,
-            log,
+            url: format!("http://{addr}"),
+            addr,
+            stop,
+            log: shared.log,
             thread: Some(thread),
+            in_flight: shared.in_flight,
         }
     }
 
@@ -226,13 +198,160 @@ impl ReplayServer {
     pub fn requests(&self) -> Vec<Recorded> {
         self.log.lock().unwrap().clone()
     }
+
+    /// The most requests that were being answered at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.in_flight.1.load(Ordering::SeqCst)
+    }
 }
 
 impl Drop for ReplayServer {
     fn drop(&mut self) {
-        self.server.unblock();
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accepting thread so it sees the flag.
+        let _ = TcpStream::connect(self.addr);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// Answers the requests of one connection in turn until the client closes
+/// it or asks to.
+fn serve_connection(stream: TcpStream, shared: &Shared) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let Ok(write_half) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    let mut writer = write_half;
+    while let Some((rec, close)) = read_request(&mut reader) {
+        let now = shared.in_flight.0.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.in_flight.1.fetch_max(now, Ordering::SeqCst);
+        shared.log.lock().unwrap().push(rec.clone());
+        let reply = pick_reply(&shared.routes, &rec);
+        std::thread::sleep(reply.delay);
+        let mut head = format!(
+            "HTTP/1.1 {} {}\r\ncontent-length: {}\r\n",
+            reply.status,
+            reason(reply.status),
+            reply.body.len()
+        );
+        for (k, v) in &reply.headers {
+            if k != "content-length" && k != "connection" {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+        }
+        head.push_str(if close {
+            "connection: close\r\n\r\n"
+        } else {
+            "\r\n"
+        });
+        let ok = writer
+            .write_all(head.as_bytes())
+            .and_then(|()| writer.write_all(&reply.body))
+            .and_then(|()| writer.flush())
+            .is_ok();
+        shared.in_flight.0.fetch_sub(1, Ordering::SeqCst);
+        if !ok || close {
+            return;
+        }
+    }
+}
+
+/// Reads one request: its record and whether the client asked to close the
+/// connection after it. `None` at the end of the connection.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(Recorded, bool)> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let url = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).ok()? == 0 {
+            return None;
+        }
+        let h = h.trim_end_matches(['\r', '\n']);
+        if h.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = h.split_once(':') {
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+        }
+    }
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let len: usize = header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    reader.read_exact(&mut body).ok()?;
+    let close = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+    Some((
+        Recorded {
+            method,
+            url,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        },
+        close,
+    ))
+}
+
+/// The reply of the first route that matches `rec`, or a 404.
+fn pick_reply(routes: &Mutex<Vec<Route>>, rec: &Recorded) -> Reply {
+    let mut rs = routes.lock().unwrap();
+    let path = rec.url.split('?').next().unwrap_or_default();
+    let found = rs.iter_mut().find(|r| {
+        r.method.eq_ignore_ascii_case(&rec.method)
+            && r.path == path
+            && r.header
+                .as_ref()
+                .is_none_or(|(n, v)| rec.headers.iter().any(|(hn, hv)| hn == n && hv == v))
+            && r.body_contains
+                .as_ref()
+                .is_none_or(|b| rec.body.contains(b.as_str()))
+    });
+    match found {
+        Some(r) => {
+            let i = r.served.min(r.replies.len() - 1);
+            r.served += 1;
+            r.replies[i].clone()
+        }
+        None => Reply {
+            status: 404,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: br#"{"message":"Not Found (no replay route)"}"#.to_vec(),
+            delay: Duration::ZERO,
+        },
+    }
+}
+
+/// The reason phrase of a status code (any will do for the client).
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Status",
     }
 }
