@@ -62,3 +62,30 @@ for n, (w, c, m) in sorted(med.items(), key=lambda kv: kv[1][0]):
     print(f"{n:<12} {w:>8.2f} {c:>8.2f} {m/1024:>9.0f} {total/1e6/w:>8.0f} {rb:>14} {ry:>8}")
 PY
 rm -f "$out" "$out.t"
+
+# `scan --staged` with 10 staged files in a large repository (the corpus's
+# largest top-level directory, committed once into a scratch repository).
+if [ -z "${NO_STAGED:-}" ]; then
+  repo=$(mktemp -d)
+  big=$(du -s "$corpus"/*/ 2>/dev/null | sort -n | tail -n 1 | cut -f2)
+  cp -r "$big". "$repo"/
+  (cd "$repo" && git init -q && git add -A >/dev/null 2>&1 &&
+    git -c user.email=bench@example.com -c user.name=bench commit -qm corpus --no-verify &&
+    for f in $(git ls-files | grep -E '\.(py|js|rs|ts)$' | head -n 10); do echo "# edit" >> "$f"; done &&
+    git add -u)
+  files=$(git -C "$repo" ls-files | wc -l)
+  echo
+  echo "scan --staged, 10 staged files in a repository of $files files:"
+  if command -v hyperfine >/dev/null; then
+    (cd "$repo" && hyperfine -N --warmup 3 --runs 30 "$br scan --staged --offline --format json ." 2>/dev/null |
+      grep -E 'Time|Range')
+  fi
+  rm -rf "$repo"
+fi
+
+# Introspection: 200 distinct tokens against a loopback fake adding 100 ms
+# to every request.
+if [ -z "${NO_INTROSPECTION:-}" ]; then
+  echo
+  cargo run --release --quiet --example introspection_bench -- "$br" 200 100
+fi

@@ -136,7 +136,19 @@ fn scan_command(args: &ScanArgs) -> Result<ExitStatus> {
     }
     let mut detector_files = config.detectors.clone();
     detector_files.extend(args.detector_files.iter().cloned());
-    let (detectors, rule_files) = load_detectors(args, &detector_files)?;
+    // With --staged, git lists the staged files while the detectors load.
+    let (loaded, staged) = std::thread::scope(|s| {
+        let staged = args
+            .staged
+            .then(|| s.spawn(|| crate::staged::list_staged(&args.paths)));
+        let loaded = load_detectors(args, &detector_files);
+        let staged = staged.map(|h| {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (loaded, staged)
+    });
+    let (detectors, rule_files) = loaded?;
     let opts = scan::ScanOptions {
         max_file_size: args
             .max_file_size
@@ -153,8 +165,8 @@ fn scan_command(args: &ScanArgs) -> Result<ExitStatus> {
         crate::progress::wanted(machine, args.quiet),
         "reading files",
     );
-    let mut scanned = if args.staged {
-        crate::staged::scan_staged(&args.paths, &detectors, &opts)?
+    let mut scanned = if let Some(staged) = staged {
+        crate::staged::scan_listed(staged?, &detectors, &opts)?
     } else if let Some(base) = &args.diff {
         diff_scan(args, base, &detectors, &opts)?
     } else {

@@ -516,22 +516,30 @@ pub fn find_candidates(
     let exposure = exposure();
     let whole = (data.len() <= CONTEXT_WHOLE_FILE)
         .then(|| std::sync::Arc::new(Secret::new(String::from_utf8_lossy(data).into_owned())));
+    // In file order, so that lines and columns are counted once over the
+    // file rather than from its start for every match (a file with
+    // thousands of tokens would otherwise cost quadratic time).
+    raw.sort_by_key(|m| (m.start, m.end));
+    let mut lines = LineCounter::default();
     raw.into_iter()
         .map(|m| {
-            let line_start = memchr::memrchr(b'\n', &data[..m.start]).map_or(0, |i| i + 1);
-            let line = 1 + memchr::memchr_iter(b'\n', &data[..line_start]).count();
-            let prefix = String::from_utf8_lossy(&data[line_start..m.start]);
-            let column = prefix.chars().count() + 1;
+            let (line, line_start, column) = lines.advance(data, m.start);
+            // What the variable name and an inline allow comment are read
+            // from: the match's line, at most LINE_WINDOW bytes either side.
+            let near_start = line_start.max(m.start.saturating_sub(LINE_WINDOW));
+            let prefix = String::from_utf8_lossy(&data[near_start..m.start]);
             let variable = variable_name(&prefix);
             let hint = tier_hint(rel_path, variable.as_deref());
             let secret = Secret::new(String::from_utf8_lossy(&data[m.start..m.end]).into_owned());
-            let line_end =
-                memchr::memchr(b'\n', &data[m.start..]).map_or(data.len(), |i| m.start + i);
+            let window_end = m.end.saturating_add(LINE_WINDOW).min(data.len());
+            let line_end = memchr::memchr(b'\n', &data[m.start..window_end])
+                .map_or(window_end, |i| m.start + i);
             let above = line_start.checked_sub(1).map(|nl| {
-                let start = memchr::memrchr(b'\n', &data[..nl]).map_or(0, |i| i + 1);
+                let from = nl.saturating_sub(LINE_WINDOW);
+                let start = memchr::memrchr(b'\n', &data[from..nl]).map_or(from, |i| from + i + 1);
                 &data[start..nl]
             });
-            let allowed = crate::allow::find(&data[line_start..line_end], above, &secret);
+            let allowed = crate::allow::find(&data[near_start..line_end], above, &secret);
             Candidate {
                 detector: m.detector,
                 secret,
@@ -552,4 +560,90 @@ pub fn find_candidates(
             }
         })
         .collect()
+}
+
+/// How far around a match its line is read for the variable name and an
+/// inline allow comment: a minified file's single line can be megabytes.
+const LINE_WINDOW: usize = 4096;
+
+/// Line and column of positions visited in increasing order, counted
+/// incrementally (line 0 stands for "not started": the first call makes it
+/// line 1).
+#[derive(Default)]
+struct LineCounter {
+    /// Bytes before this position are counted.
+    pos: usize,
+    /// 1-based line at `pos`.
+    line: usize,
+    /// Where that line starts.
+    line_start: usize,
+    /// Characters from `line_start` to `pos`.
+    chars: usize,
+}
+
+impl LineCounter {
+    /// The 1-based line of `to`, where that line starts, and the 1-based
+    /// column (in characters) of `to`; `to` is never before the last one.
+    fn advance(&mut self, data: &[u8], to: usize) -> (usize, usize, usize) {
+        self.line = self.line.max(1);
+        let span = &data[self.pos..to];
+        if let Some(last) = memchr::memrchr(b'\n', span) {
+            self.line += memchr::memchr_iter(b'\n', span).count();
+            self.line_start = self.pos + last + 1;
+            self.chars = 0;
+            self.pos = self.line_start;
+        }
+        self.chars += String::from_utf8_lossy(&data[self.pos..to]).chars().count();
+        self.pos = to;
+        (self.line, self.line_start, self.chars + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exposure::{GitStatus, Location};
+
+    fn exposure() -> Exposure {
+        Exposure {
+            git: GitStatus::Tracked,
+            agent_ignored_by: Vec::new(),
+            location: Location::Workspace,
+        }
+    }
+
+    #[test]
+    fn lines_and_columns_are_counted_incrementally() {
+        let data = "ab\ncé d\n\nxyz".as_bytes();
+        let mut lines = LineCounter::default();
+        assert_eq!(lines.advance(data, 1), (1, 0, 2));
+        assert_eq!(lines.advance(data, 3), (2, 3, 1));
+        // After the two-byte é: the column counts characters.
+        assert_eq!(lines.advance(data, 7), (2, 3, 4));
+        assert_eq!(lines.advance(data, 7), (2, 3, 4));
+        assert_eq!(lines.advance(data, 10), (4, 10, 1));
+        assert_eq!(lines.advance(data, 12), (4, 10, 3));
+    }
+
+    #[test]
+    fn thousands_of_tokens_in_one_file_get_their_own_lines() {
+        let set = DetectorSet::builtin().unwrap();
+        let token = "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";
+        let many = format!("GITHUB_TOKEN={token}\n").repeat(2000);
+        let found = find_candidates(&set, ".env", many.as_bytes(), exposure);
+        assert_eq!(found.len(), 2000);
+        assert!(found
+            .iter()
+            .enumerate()
+            .all(|(i, c)| c.line == i + 1 && c.column == 14));
+        // One line: columns grow, the line stays 1.
+        let one = format!("GITHUB_TOKEN={token} ").repeat(500);
+        let found = find_candidates(&set, ".env", one.as_bytes(), exposure);
+        assert_eq!(found.len(), 500);
+        let step = "GITHUB_TOKEN=".len() + token.len() + 1;
+        assert!(found
+            .iter()
+            .enumerate()
+            .all(|(i, c)| c.line == 1 && c.column == 14 + i * step));
+    }
 }

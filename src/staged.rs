@@ -107,6 +107,13 @@ pub fn scan_staged(
     detectors: &DetectorSet,
     opts: &ScanOptions,
 ) -> Result<ScanOutput> {
+    scan_listed(list_staged(paths)?, detectors, opts)
+}
+
+/// The staged files under `paths` and the repository's top directory:
+/// the git half of [`scan_staged`], which the caller may run while the
+/// detectors load.
+pub fn list_staged(paths: &[PathBuf]) -> Result<Staged> {
     let cwd = Path::new(".");
     let top = run_git(cwd, &["rev-parse".as_ref(), "--show-toplevel".as_ref()])
         .context("--staged needs a git repository")?;
@@ -117,6 +124,23 @@ pub fn scan_staged(
         paths
     };
     let files = staged_files(cwd, pathspecs)?;
+    Ok(Staged { top, files })
+}
+
+/// What [`list_staged`] found.
+#[derive(Debug)]
+pub struct Staged {
+    top: PathBuf,
+    files: Vec<StagedFile>,
+}
+
+/// Scans the staged blobs of what [`list_staged`] found.
+pub fn scan_listed(
+    staged: Staged,
+    detectors: &DetectorSet,
+    opts: &ScanOptions,
+) -> Result<ScanOutput> {
+    let Staged { top, files } = staged;
     let mut out = ScanOutput::default();
     if files.is_empty() {
         return Ok(out);
