@@ -220,6 +220,7 @@ impl Drop for ReplayServer {
 /// it or asks to.
 fn serve_connection(stream: TcpStream, shared: &Shared) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let _ = stream.set_nodelay(true);
     let Ok(write_half) = stream.try_clone() else {
         return;
     };
@@ -247,9 +248,12 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
         } else {
             "\r\n"
         });
+        // One write: a head and body written apart wait on each other
+        // (Nagle's algorithm against the client's delayed ACK).
+        let mut message = head.into_bytes();
+        message.extend_from_slice(&reply.body);
         let ok = writer
-            .write_all(head.as_bytes())
-            .and_then(|()| writer.write_all(&reply.body))
+            .write_all(&message)
             .and_then(|()| writer.flush())
             .is_ok();
         shared.in_flight.0.fetch_sub(1, Ordering::SeqCst);
