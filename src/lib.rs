@@ -19,6 +19,8 @@ pub mod diff;
 pub mod docgen;
 pub mod error;
 pub mod exposure;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gitleaks;
 pub mod history;
 pub mod home;
