@@ -521,6 +521,10 @@ pub fn find_candidates(
     // thousands of tokens would otherwise cost quadratic time).
     raw.sort_by_key(|m| (m.start, m.end));
     let mut lines = LineCounter::default();
+    // The last context window cut from a large file, shared with the next
+    // matches that lie well inside it: thousands of tokens in one file cost
+    // about twice the file, not a window each.
+    let mut window: Option<(usize, usize, std::sync::Arc<Secret>)> = None;
     raw.into_iter()
         .map(|m| {
             let (line, line_start, column) = lines.advance(data, m.start);
@@ -551,11 +555,24 @@ pub fn find_candidates(
                 tier_hint: hint,
                 allowed,
                 context: Some(whole.clone().unwrap_or_else(|| {
-                    let from = m.start.saturating_sub(CONTEXT_WINDOW);
-                    let to = m.end.saturating_add(CONTEXT_WINDOW).min(data.len());
-                    std::sync::Arc::new(Secret::new(
-                        String::from_utf8_lossy(&data[from..to]).into_owned(),
-                    ))
+                    let margin = CONTEXT_WINDOW / 2;
+                    match &window {
+                        Some((from, to, text))
+                            if m.start.saturating_sub(margin) >= *from
+                                && (m.end + margin).min(data.len()) <= *to =>
+                        {
+                            text.clone()
+                        }
+                        _ => {
+                            let from = m.start.saturating_sub(CONTEXT_WINDOW);
+                            let to = m.end.saturating_add(CONTEXT_WINDOW).min(data.len());
+                            let text = std::sync::Arc::new(Secret::new(
+                                String::from_utf8_lossy(&data[from..to]).into_owned(),
+                            ));
+                            window = Some((from, to, text.clone()));
+                            text
+                        }
+                    }
                 })),
             }
         })
@@ -645,5 +662,30 @@ mod tests {
             .iter()
             .enumerate()
             .all(|(i, c)| c.line == 1 && c.column == 14 + i * step));
+    }
+
+    #[test]
+    fn context_windows_of_a_large_file_are_shared_by_nearby_matches() {
+        let set = DetectorSet::builtin().unwrap();
+        let token = "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";
+        let data = format!("GITHUB_TOKEN={token}\n").repeat(3000);
+        assert!(data.len() > CONTEXT_WHOLE_FILE);
+        let found = find_candidates(&set, ".env", data.as_bytes(), exposure);
+        assert_eq!(found.len(), 3000);
+        let mut windows: Vec<*const Secret> = found
+            .iter()
+            .map(|c| std::sync::Arc::as_ptr(c.context.as_ref().unwrap()))
+            .collect();
+        windows.dedup();
+        assert!(
+            windows.len() <= 1 + data.len() / (CONTEXT_WINDOW / 2),
+            "{}",
+            windows.len()
+        );
+        // Each match still has its secret and half a window around it.
+        for c in &found {
+            let text = c.context.as_ref().unwrap().expose();
+            assert!(text.contains(token));
+        }
     }
 }
