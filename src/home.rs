@@ -766,6 +766,10 @@ fn docker(text: &str) -> Vec<Extracted> {
 
 /// kubeconfig users: each secret named by its user, with the contexts and
 /// clusters that use that user as further tier evidence.
+/// At most this many context and cluster names describe a kubeconfig
+/// secret's environment.
+const MAX_KUBE_CONTEXT: usize = 32;
+
 fn kubeconfig(text: &str) -> Vec<Extracted> {
     use std::collections::HashMap;
     let entries = formats::yaml(text);
@@ -813,10 +817,22 @@ fn kubeconfig(text: &str) -> Vec<Extracted> {
             let mut shown: Vec<String> = vec!["users".into(), user.clone()];
             shown.extend(e.key[2..].iter().cloned());
             let mut x = Extracted::at(e, key_path(&shown), Pick::Exact(id));
-            // Contexts using this user, and their clusters.
-            for c in contexts_of.get(user.as_str()).into_iter().flatten() {
-                let names = context_names.get(c).into_iter().flatten();
-                x.context.extend(names.map(|n| n.to_string()));
+            // Contexts using this user, and their clusters: each name once,
+            // and a bounded number (many users sharing one name would
+            // otherwise give each secret every context of all of them).
+            let mut seen = std::collections::HashSet::new();
+            let names = contexts_of
+                .get(user.as_str())
+                .into_iter()
+                .flatten()
+                .flat_map(|c| context_names.get(c).into_iter().flatten());
+            for n in names {
+                if x.context.len() >= MAX_KUBE_CONTEXT {
+                    break;
+                }
+                if seen.insert(*n) {
+                    x.context.push(n.to_string());
+                }
             }
             Some(x)
         })
@@ -1016,6 +1032,25 @@ mod tests {
         assert_eq!(found.len(), n);
         assert_eq!(found[7].variable, "users.u7.user.token");
         assert_eq!(found[7].context, ["ctx7", "c7"]);
+        // Many users sharing one name: each secret's context stays bounded.
+        let mut text = String::from("contexts:\n");
+        for i in 0..n {
+            let _ = write!(
+                text,
+                "- name: ctx{i}\n  context: {{cluster: c, user: same}}\n"
+            );
+        }
+        text.push_str("users:\n");
+        for i in 0..n {
+            let _ = write!(
+                text,
+                "- name: same\n  user: {{token: tok{i}abcdefghijklmnop}}\n"
+            );
+        }
+        let found = extract(Format::Kubeconfig, &text);
+        assert_eq!(found.len(), n);
+        assert!(found.iter().all(|f| f.context.len() <= MAX_KUBE_CONTEXT));
+        assert_eq!(found[0].context[..3], ["ctx0", "c", "ctx1"]);
     }
 
     #[test]
