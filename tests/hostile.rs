@@ -38,25 +38,11 @@ const WATCHDOG: Duration = Duration::from_secs(120);
 /// Peak RSS bound of a scan (debug build).
 const MAX_RSS_KIB: u64 = 300 * 1024;
 
-fn is_root() -> bool {
-    let out = Command::new("id").arg("-u").output().unwrap();
-    String::from_utf8_lossy(&out.stdout).trim() == "0"
-}
-
 /// The binary; as root, with the capabilities that bypass file permissions
 /// dropped (as in tests/safety.rs), so that `chmod 000` means unreadable.
 fn binary() -> Command {
-    let bin = env!("CARGO_BIN_EXE_blastradius");
-    let mut c = if is_root() {
-        let mut c = Command::new("setpriv");
-        c.args(["--bounding-set=-dac_override,-dac_read_search", "--", bin]);
-        c
-    } else {
-        Command::new(bin)
-    };
-    c.env_remove("BLASTRADIUS_API_REDIRECT")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env("NO_COLOR", "1");
+    let mut c = support::unprivileged();
+    c.env_remove("AWS_ENDPOINT_URL").env("NO_COLOR", "1");
     c
 }
 
@@ -204,7 +190,7 @@ fn build_tree() -> Tree {
     special += 1;
     let socket = std::os::unix::net::UnixListener::bind(ws.join("special/sock")).unwrap();
     special += 1;
-    let mut devices = is_root();
+    let mut devices = support::is_root();
     if devices {
         for (name, kind, major, minor) in [("null", "c", "1", "3"), ("loop", "b", "7", "0")] {
             let ok = Command::new("mknod")

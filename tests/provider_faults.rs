@@ -30,14 +30,6 @@ fn bound() -> Duration {
     Duration::from_secs(BUDGET_SECS + 7)
 }
 
-fn workspace(file: &str, content: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(file);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, content).unwrap();
-    dir
-}
-
 /// Scans `dir` with `env` set, JSON out, `--timeout BUDGET_SECS`.
 fn scan_with(dir: &std::path::Path, env: &[(&str, &str)]) -> Run {
     let mut cmd = blastradius();
@@ -89,7 +81,7 @@ fn expect_unknown(name: &str, run: &Run, provider: &str, causes: &[&str]) -> Val
 
 fn github_case(name: &str, fault: Fault, causes: &[&str]) -> (Value, FaultServer) {
     let server = FaultServer::start(move |_| fault.clone());
-    let dir = workspace(".env", &format!("GITHUB_TOKEN={GH}\n"));
+    let dir = workspace_with(".env", &format!("GITHUB_TOKEN={GH}\n"));
     let run = scan_with(dir.path(), &[("BLASTRADIUS_API_REDIRECT", &server.url)]);
     assert!(!run.text().contains(GH), "{name}: the token leaked");
     let f = expect_unknown(name, &run, "github", causes);
@@ -113,7 +105,7 @@ fn a_connection_closed_mid_body_is_unknown() {
 fn a_100_mb_body_is_cut_at_the_limit_fast_and_in_little_memory() {
     let size = 100 << 20;
     let server = FaultServer::start(move |_| Fault::Huge { size });
-    let dir = workspace(".env", &format!("GITHUB_TOKEN={GH}\n"));
+    let dir = workspace_with(".env", &format!("GITHUB_TOKEN={GH}\n"));
     let run = scan_with(dir.path(), &[("BLASTRADIUS_API_REDIRECT", &server.url)]);
     expect_unknown(
         "100 MB body",
@@ -230,7 +222,7 @@ fn graphql_data_with_errors_is_never_live() {
     ];
     for body in bodies {
         let server = FaultServer::start(move |_| Fault::json(200, body));
-        let dir = workspace("scripts/ops.sh", &format!("RAILWAY_API_TOKEN={RAILWAY}\n"));
+        let dir = workspace_with("scripts/ops.sh", &format!("RAILWAY_API_TOKEN={RAILWAY}\n"));
         let run = scan_with(dir.path(), &[("BLASTRADIUS_API_REDIRECT", &server.url)]);
         assert!(!run.text().contains(RAILWAY), "the token leaked");
         expect_unknown(
@@ -252,7 +244,7 @@ fn linear_data_with_errors_is_never_live_nor_invalid() {
         "errors": [{"message": "Authentication required, not authenticated", "path": ["organization"],
                     "extensions": {"type": "authentication error", "code": "AUTHENTICATION_ERROR"}}]}"#;
     let server = FaultServer::start(move |_| Fault::json(200, body));
-    let dir = workspace(".env", &format!("LINEAR_API_KEY={key}\n"));
+    let dir = workspace_with(".env", &format!("LINEAR_API_KEY={key}\n"));
     let run = scan_with(dir.path(), &[("BLASTRADIUS_API_REDIRECT", &server.url)]);
     assert!(!run.text().contains(key), "the key leaked");
     expect_unknown(
@@ -270,7 +262,7 @@ fn tls_handshake_failures_are_unknown_with_the_cause() {
     let garbage: Vec<u8> = (0..4096u32).map(|i| (i * 7 + 3) as u8).collect();
     for (name, bytes) in [("plaintext HTTP", plaintext), ("garbage", garbage)] {
         let server = FaultServer::start(move |_| Fault::Raw(bytes.clone()));
-        let dir = workspace(
+        let dir = workspace_with(
             ".env",
             &format!("AWS_ACCESS_KEY_ID={AWS_ID}\nAWS_SECRET_ACCESS_KEY={AWS_SECRET}\n"),
         );

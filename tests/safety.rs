@@ -12,14 +12,6 @@ use support::*;
 /// A GitHub classic token with a valid checksum (made up).
 const GH: &str = "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";
 
-fn workspace_with(file: &str, content: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(file);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, content).unwrap();
-    dir
-}
-
 #[test]
 fn non_loopback_redirects_are_refused_with_exit_2() {
     let dir = workspace_with("a.txt", "nothing here");
@@ -183,11 +175,6 @@ fn run_bounded(mut cmd: Command, limit: Duration) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
-fn is_root() -> bool {
-    let out = Command::new("id").arg("-u").output().unwrap();
-    String::from_utf8_lossy(&out.stdout).trim() == "0"
-}
-
 #[test]
 fn fifos_symlink_loops_and_unreadable_files_neither_hang_nor_fail_the_scan() {
     let dir = tempfile::tempdir().unwrap();
@@ -216,18 +203,10 @@ fn fifos_symlink_loops_and_unreadable_files_neither_hang_nor_fail_the_scan() {
     )
     .unwrap();
 
-    let bin = env!("CARGO_BIN_EXE_blastradius");
-    let mut cmd = if is_root() {
-        // Root reads any file; drop the capabilities that let it.
-        let mut c = Command::new("setpriv");
-        c.args(["--bounding-set=-dac_override,-dac_read_search", "--", bin]);
-        c
-    } else {
-        Command::new(bin)
-    };
+    // Root reads any file: run without the capabilities that let it.
+    let mut cmd = unprivileged();
     cmd.args(["scan", "--offline", "--format", "json", "--follow-symlinks"])
         .arg(d);
-    cmd.env_remove("BLASTRADIUS_API_REDIRECT");
     let out = run_bounded(cmd, Duration::from_secs(20));
     assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
     let report = json(&out);
@@ -244,7 +223,7 @@ fn fifos_symlink_loops_and_unreadable_files_neither_hang_nor_fail_the_scan() {
     assert_eq!(finding(&report, ".env")["detector"], "github.classic-pat");
 
     // Without --follow-symlinks the loop is still detected and counted.
-    let mut cmd = Command::new(bin);
+    let mut cmd = blastradius();
     cmd.args(["scan", "--offline", "--format", "json"]).arg(d);
     let report = json(&run_bounded(cmd, Duration::from_secs(20)));
     assert!(

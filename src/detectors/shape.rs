@@ -151,14 +151,7 @@ fn only_word_bytes(hir: &Hir) -> bool {
     };
     match hir.kind() {
         HirKind::Literal(l) => l.0.iter().all(|&b| word(u32::from(b))),
-        HirKind::Class(Class::Unicode(u)) => u
-            .ranges()
-            .iter()
-            .all(|r| (r.start() as u32..=r.end() as u32).all(word)),
-        HirKind::Class(Class::Bytes(b)) => b
-            .ranges()
-            .iter()
-            .all(|r| (u32::from(r.start())..=u32::from(r.end())).all(word)),
+        HirKind::Class(class) => class_all(class, word),
         HirKind::Repetition(r) => only_word_bytes(&r.sub),
         HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().all(only_word_bytes),
         _ => false,
@@ -169,16 +162,24 @@ fn only_word_bytes(hir: &Hir) -> bool {
 fn only_blanks(hir: &Hir) -> bool {
     let blank = |c: u32| c == u32::from(b' ') || c == u32::from(b'\t');
     match hir.kind() {
-        HirKind::Class(Class::Unicode(u)) => u
-            .ranges()
-            .iter()
-            .all(|r| (r.start() as u32..=r.end() as u32).all(blank)),
-        HirKind::Class(Class::Bytes(b)) => b
-            .ranges()
-            .iter()
-            .all(|r| (u32::from(r.start())..=u32::from(r.end())).all(blank)),
+        HirKind::Class(class) => class_all(class, blank),
         HirKind::Literal(l) => l.0.iter().all(|&b| blank(u32::from(b))),
         _ => false,
+    }
+}
+
+/// Whether every member of `class` (as a code point or byte value)
+/// satisfies `member`.
+fn class_all(class: &Class, member: impl Fn(u32) -> bool) -> bool {
+    match class {
+        Class::Unicode(u) => u
+            .ranges()
+            .iter()
+            .all(|r| (r.start() as u32..=r.end() as u32).all(&member)),
+        Class::Bytes(b) => b
+            .ranges()
+            .iter()
+            .all(|r| (u32::from(r.start())..=u32::from(r.end())).all(&member)),
     }
 }
 

@@ -23,6 +23,37 @@ pub fn blastradius() -> Command {
     c
 }
 
+/// A temporary workspace holding one file (its directories made).
+pub fn workspace_with(file: &str, content: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(file);
+    std::fs::create_dir_all(path.parent().expect("a file in a directory")).expect("mkdir");
+    std::fs::write(path, content).expect("write the file");
+    dir
+}
+
+/// Whether the tests run as root.
+pub fn is_root() -> bool {
+    let out = Command::new("id").arg("-u").output().expect("run id");
+    String::from_utf8_lossy(&out.stdout).trim() == "0"
+}
+
+/// The built binary without the capabilities that let root read any file
+/// (through `setpriv`), so that `chmod 000` means unreadable; the plain
+/// binary for other users. No redirect in its environment.
+pub fn unprivileged() -> Command {
+    let bin = env!("CARGO_BIN_EXE_blastradius");
+    let mut c = if is_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--bounding-set=-dac_override,-dac_read_search", "--", bin]);
+        c
+    } else {
+        Command::new(bin)
+    };
+    c.env_remove("BLASTRADIUS_API_REDIRECT");
+    c
+}
+
 /// Runs `scan ARGS` against the replay server at `redirect` (or offline
 /// when `None`, adding `--offline`).
 pub fn scan(args: &[&str], redirect: Option<&str>) -> Output {
