@@ -135,7 +135,7 @@ pub fn json(text: &str) -> Vec<Entry> {
         return Vec::new();
     };
     let mut raw = Vec::new();
-    walk_json(&value, &mut Vec::new(), &mut raw);
+    walk(&value, &json_node, &mut Vec::new(), &mut raw);
     let mut used = std::collections::HashSet::new();
     raw.into_iter()
         .map(|(key, value)| {
@@ -173,24 +173,59 @@ pub fn json(text: &str) -> Vec<Entry> {
         .collect()
 }
 
-fn walk_json(v: &serde_json::Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, String)>) {
-    match v {
-        serde_json::Value::String(s) => out.push((path.clone(), s.clone())),
-        serde_json::Value::Object(map) => {
-            for (k, child) in map {
-                path.push(k.clone());
-                walk_json(child, path, out);
+/// What a node of a parsed JSON or TOML document is, for [`walk`].
+enum Node<'a, T> {
+    Str(&'a str),
+    Map(Vec<(&'a str, &'a T)>),
+    List(&'a [T]),
+    Other,
+}
+
+/// Every string under `v` with the key path leading to it (list items by
+/// index); `node` tells what each value is.
+fn walk<'a, T>(
+    v: &'a T,
+    node: &impl Fn(&'a T) -> Node<'a, T>,
+    path: &mut Vec<String>,
+    out: &mut Vec<(Vec<String>, String)>,
+) {
+    match node(v) {
+        Node::Str(s) => out.push((path.clone(), s.to_string())),
+        Node::Map(entries) => {
+            for (k, child) in entries {
+                path.push(k.to_string());
+                walk(child, node, path, out);
                 path.pop();
             }
         }
-        serde_json::Value::Array(items) => {
+        Node::List(items) => {
             for (i, child) in items.iter().enumerate() {
                 path.push(i.to_string());
-                walk_json(child, path, out);
+                walk(child, node, path, out);
                 path.pop();
             }
         }
-        _ => {}
+        Node::Other => {}
+    }
+}
+
+fn json_node(v: &serde_json::Value) -> Node<'_, serde_json::Value> {
+    match v {
+        serde_json::Value::String(s) => Node::Str(s),
+        serde_json::Value::Object(map) => {
+            Node::Map(map.iter().map(|(k, c)| (k.as_str(), c)).collect())
+        }
+        serde_json::Value::Array(items) => Node::List(items),
+        _ => Node::Other,
+    }
+}
+
+fn toml_node(v: &toml::Value) -> Node<'_, toml::Value> {
+    match v {
+        toml::Value::String(s) => Node::Str(s),
+        toml::Value::Table(t) => Node::Map(t.iter().map(|(k, c)| (k.as_str(), c)).collect()),
+        toml::Value::Array(items) => Node::List(items),
+        _ => Node::Other,
     }
 }
 
@@ -200,7 +235,12 @@ pub fn toml(text: &str) -> Vec<Entry> {
         return Vec::new();
     };
     let mut raw = Vec::new();
-    walk_toml(&toml::Value::Table(value), &mut Vec::new(), &mut raw);
+    walk(
+        &toml::Value::Table(value),
+        &toml_node,
+        &mut Vec::new(),
+        &mut raw,
+    );
     let mut locator = Locator::new(text);
     raw.into_iter()
         .map(|(key, value)| {
@@ -213,27 +253,6 @@ pub fn toml(text: &str) -> Vec<Entry> {
             }
         })
         .collect()
-}
-
-fn walk_toml(v: &toml::Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, String)>) {
-    match v {
-        toml::Value::String(s) => out.push((path.clone(), s.clone())),
-        toml::Value::Table(t) => {
-            for (k, child) in t {
-                path.push(k.clone());
-                walk_toml(child, path, out);
-                path.pop();
-            }
-        }
-        toml::Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                path.push(i.to_string());
-                walk_toml(child, path, out);
-                path.pop();
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Finds successive occurrences of values in a text.
