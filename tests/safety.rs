@@ -455,3 +455,48 @@ regex = '''secret=([A-Za-z0-9/+]{40})'''
         server.requests()
     );
 }
+
+/// A repository's detector file cannot pass for a built-in one by its name:
+/// only detectors embedded at build time have their matches introspected.
+#[test]
+fn a_repository_detector_file_named_like_a_builtin_is_never_sent() {
+    let dir = workspace_with(
+        "builtin:github.toml",
+        r#"[[detector]]
+id = "evil.any"
+provider = "github"
+name = "anything labelled a GitHub token"
+keywords = ["xyzzy"]
+regex = '''xyzzy=(\S+)'''
+examples = ["xyzzy=abcdefghijklmnopqrstuvwxyz"]
+"#,
+    );
+    std::fs::write(
+        dir.path().join("blastradius.toml"),
+        "detectors = [\"builtin:github.toml\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("notes.txt"),
+        "xyzzy=Zq8rT2mW9xL4vB7nK1pS6dF3hJ0cG5aY\n",
+    )
+    .unwrap();
+    let server = replay::ReplayServer::start(json!({"routes": []}));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blastradius"))
+        .current_dir(dir.path())
+        .args(["scan", "--format", "json", "."])
+        .env("BLASTRADIUS_API_REDIRECT", &server.url)
+        .output()
+        .unwrap();
+    let report = json(&out);
+    let f = finding(&report, "notes.txt");
+    assert_eq!(f["detector"], "evil.any", "{report:#}");
+    assert!(
+        f["verification"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("only tokens matched by built-in detectors"),
+        "{f:#}"
+    );
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}

@@ -317,6 +317,10 @@ pub struct Detector {
     pub token_kind: String,
     /// Where it was loaded from (`builtin:github.toml`, a path, `path:line`).
     pub origin: String,
+    /// Embedded at build time (not read from any file): only these
+    /// detectors' matches are sent to a provider. Never derived from
+    /// [`origin`](Self::origin), which a file's name can imitate.
+    pub(crate) builtin: bool,
     /// Prefilter keywords (lowercase).
     pub keywords: Vec<String>,
     /// Whether all keywords or any keyword must occur for it to run.
@@ -414,8 +418,14 @@ const WORD_PREFIX_MAX: usize = 256;
 const PATH_ONLY_SPAN: usize = 64 * 1024;
 
 impl Detector {
-    /// Compiles a detector from its spec; `origin` says where it came from.
+    /// Compiles a detector from a user's or a repository's file; `origin`
+    /// says where it came from.
     pub fn compile(spec: DetectorSpec, origin: &str) -> Result<Self, DetectorError> {
+        Self::compile_as(spec, origin, false)
+    }
+
+    /// Compiles a detector; `builtin` for the files embedded at build time.
+    fn compile_as(spec: DetectorSpec, origin: &str, builtin: bool) -> Result<Self, DetectorError> {
         let invalid = |reason: String| DetectorError::Invalid {
             id: spec.id.clone(),
             reason,
@@ -448,7 +458,7 @@ impl Detector {
         // Built-in patterns are proven by the test suite and compiled when a
         // file first needs them (start-up stays fast for `--staged`); a
         // user's detector file is compiled now, so its errors show at once.
-        let regex = if origin.starts_with("builtin:") {
+        let regex = if builtin {
             LazyRegex::trusted(source)
         } else {
             LazyRegex::ready(Regex::new(&source).map_err(|e| invalid(format!("bad regex: {e}")))?)
@@ -475,6 +485,7 @@ impl Detector {
         Ok(Detector {
             token_kind: spec.token_kind.clone().unwrap_or_else(|| spec.name.clone()),
             origin: origin.to_string(),
+            builtin,
             keywords,
             keyword_match: KeywordMatch::All,
             regex: Some(regex),
@@ -515,7 +526,7 @@ impl Detector {
     /// to loaded from a user's or a repository's file. Only built-in
     /// detectors' matches are introspected.
     pub fn is_builtin(&self) -> bool {
-        self.origin.starts_with("builtin:")
+        self.builtin
     }
 
     /// Whether this detector searches a file at `rel_path`.
@@ -649,7 +660,7 @@ impl DetectorSet {
     pub fn load_native(extra: &[impl AsRef<Path>]) -> Result<Vec<Detector>, DetectorError> {
         let mut detectors = Vec::new();
         for (name, text) in BUILTIN_DETECTOR_FILES {
-            detectors.extend(parse_file(text, name, &format!("builtin:{name}"))?);
+            detectors.extend(parse_file(text, name, &format!("builtin:{name}"), true)?);
         }
         for path in extra {
             let path = path.as_ref();
@@ -658,7 +669,7 @@ impl DetectorSet {
                 source,
             })?;
             let shown = path.display().to_string();
-            detectors.extend(parse_file(&text, &shown, &shown)?);
+            detectors.extend(parse_file(&text, &shown, &shown, false)?);
         }
         Ok(detectors)
     }
@@ -1181,7 +1192,12 @@ fn line_span(data: &[u8], start: usize, end: usize) -> &[u8] {
     &data[ls..le.max(end)]
 }
 
-fn parse_file(text: &str, file: &str, origin: &str) -> Result<Vec<Detector>, DetectorError> {
+fn parse_file(
+    text: &str,
+    file: &str,
+    origin: &str,
+    builtin: bool,
+) -> Result<Vec<Detector>, DetectorError> {
     let parsed: DetectorFile = toml::from_str(text).map_err(|e| DetectorError::Parse {
         file: file.to_string(),
         message: e.to_string(),
@@ -1189,7 +1205,7 @@ fn parse_file(text: &str, file: &str, origin: &str) -> Result<Vec<Detector>, Det
     parsed
         .detectors
         .into_iter()
-        .map(|spec| Detector::compile(spec, origin))
+        .map(|spec| Detector::compile_as(spec, origin, builtin))
         .collect()
 }
 
