@@ -4,7 +4,7 @@
 //! response headers name where the key lives. Admin keys: the organization,
 //! its workspaces and its members.
 
-use super::http::{Call, RequestSpec, Response, Session};
+use super::http::{RequestSpec, Response, Session};
 use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, ScopeFacts};
 use serde_json::Value;
@@ -84,15 +84,16 @@ fn get(
     token: &Token<'_>,
     query: Option<&str>,
 ) -> Result<Response, Verdict> {
-    let call = Call {
-        query: query.map(str::to_string),
-        headers: vec![
+    super::get(
+        session,
+        spec,
+        vec![
             ("x-api-key", token.secret.expose().to_string()),
             ("anthropic-version", "2023-06-01".into()),
         ],
-        ..Call::default()
-    };
-    super::send(session, spec, call)
+        None,
+        query.map(str::to_string),
+    )
 }
 
 /// Anthropic's error type (`authentication_error`, `permission_error`, …).

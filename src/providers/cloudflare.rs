@@ -9,7 +9,8 @@
 //! The Global API Key needs the account's email beside it and has every
 //! permission of the user: it is reported as unscoped without any call.
 
-use super::http::{Call, RequestSpec, Response, Session};
+use super::bearer_get as get;
+use super::http::{RequestSpec, Response, Session};
 use super::str_at;
 use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, ScopeFacts};
@@ -184,22 +185,6 @@ pub fn permission_capabilities(name: &str) -> Vec<Capability> {
         caps.push(Capability::Deploy);
     }
     caps
-}
-
-fn get(
-    session: &Session<'_>,
-    spec: &RequestSpec,
-    token: &Token<'_>,
-    path: Option<String>,
-    query: Option<&str>,
-) -> Result<Response, Verdict> {
-    let call = Call {
-        path,
-        query: query.map(str::to_string),
-        headers: vec![super::bearer(token)],
-        ..Call::default()
-    };
-    super::send(session, spec, call)
 }
 
 /// A Cloudflare envelope: `{"success": bool, "errors": [...], "result": …}`.

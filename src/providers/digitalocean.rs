@@ -8,7 +8,8 @@
 //! them would take write probes. The finding says "permissions unknown" and
 //! keeps the worst plausible capabilities.
 
-use super::http::{Call, RequestSpec, Response, Session};
+use super::bearer_get as get;
+use super::http::{RequestSpec, Response, Session};
 use super::str_at;
 use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
@@ -64,22 +65,6 @@ fn full_access() -> [Capability; 6] {
         Capability::WriteSecrets,
         Capability::ReadData,
     ]
-}
-
-fn get(
-    session: &Session<'_>,
-    spec: &RequestSpec,
-    token: &Token<'_>,
-    path: Option<String>,
-    query: Option<&str>,
-) -> Result<Response, Verdict> {
-    let call = Call {
-        path,
-        query: query.map(str::to_string),
-        headers: vec![super::bearer(token)],
-        ..Call::default()
-    };
-    super::send(session, spec, call)
 }
 
 /// DigitalOcean's error id (`unauthorized`, `forbidden`, …).

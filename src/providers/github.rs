@@ -4,7 +4,7 @@
 //! cannot be read without write probes, so they are reported as unknown and
 //! scored on the worst plausible case.
 
-use super::http::{Call, RequestSpec, Response, Session};
+use super::http::{RequestSpec, Response, Session};
 use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use serde_json::Value;
@@ -65,13 +65,7 @@ fn get(
     path: Option<String>,
     query: Option<&str>,
 ) -> Result<Response, Verdict> {
-    let call = Call {
-        path,
-        query: query.map(str::to_string),
-        headers: auth(token),
-        ..Call::default()
-    };
-    super::send(session, spec, call)
+    super::get(session, spec, auth(token), path, query.map(str::to_string))
 }
 
 /// Capabilities granted by classic/OAuth scopes (providers.md §3).

@@ -8,7 +8,7 @@
 //! come from the workspace, and the request catalog only declares fixed hosts:
 //! tokens of self-managed instances are not sent anywhere by this module.
 
-use super::http::{Call, RequestSpec, Response, Session};
+use super::http::{RequestSpec, Response, Session};
 use super::str_at;
 use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
@@ -184,13 +184,7 @@ fn get(
     path: Option<String>,
     query: Option<&str>,
 ) -> Result<Response, Verdict> {
-    let call = Call {
-        path,
-        query: query.map(str::to_string),
-        headers: auth(token),
-        ..Call::default()
-    };
-    super::send(session, spec, call)
+    super::get(session, spec, auth(token), path, query.map(str::to_string))
 }
 
 /// GitLab's `expires_at` (a date) as RFC 3339.

@@ -4,7 +4,7 @@
 //! role, and each app's pipeline stage (`production`, `staging`,
 //! `development`, `review`) from the pipeline couplings.
 
-use super::http::{Call, RequestSpec, Response, Session};
+use super::http::{RequestSpec, Response, Session};
 use super::str_at;
 use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
@@ -45,14 +45,16 @@ const TEAMS: RequestSpec = RequestSpec::get(
 static REQUESTS: [RequestSpec; 5] = [ACCOUNT, AUTHORIZATIONS, APPS, COUPLINGS, TEAMS];
 
 fn get(session: &Session<'_>, spec: &RequestSpec, token: &Token<'_>) -> Result<Response, Verdict> {
-    let call = Call {
-        headers: vec![
+    super::get(
+        session,
+        spec,
+        vec![
             super::bearer(token),
             ("accept", "application/vnd.heroku+json; version=3".into()),
         ],
-        ..Call::default()
-    };
-    super::send(session, spec, call)
+        None,
+        None,
+    )
 }
 
 /// What an OAuth scope allows.

@@ -249,6 +249,43 @@ pub fn send(
         .map_err(|e| unknown_from(&e, spec.id))
 }
 
+/// Sends the catalog request `spec` with `headers`, at `path` (its path
+/// template filled in; `None` for the spec's own path) with `query`: the
+/// plain GET of most REST providers.
+pub fn get(
+    session: &Session<'_>,
+    spec: &RequestSpec,
+    headers: Vec<(&'static str, String)>,
+    path: Option<String>,
+    query: Option<String>,
+) -> Result<Response, Verdict> {
+    let call = http::Call {
+        path,
+        query,
+        headers,
+        ..http::Call::default()
+    };
+    send(session, spec, call)
+}
+
+/// [`get`] with the token as a Bearer header, the authentication of most
+/// REST providers.
+pub fn bearer_get(
+    session: &Session<'_>,
+    spec: &RequestSpec,
+    token: &Token<'_>,
+    path: Option<String>,
+    query: Option<&str>,
+) -> Result<Response, Verdict> {
+    get(
+        session,
+        spec,
+        vec![bearer(token)],
+        path,
+        query.map(str::to_string),
+    )
+}
+
 /// The string at a JSON pointer, or "" when absent.
 pub fn str_at<'a>(v: &'a serde_json::Value, ptr: &str) -> &'a str {
     v.pointer(ptr)

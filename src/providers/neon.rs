@@ -4,7 +4,7 @@
 //! branch is the production branch, and protected branches are treated as
 //! production too. Neon API keys never expire.
 
-use super::http::{Call, RequestSpec, Response, Session};
+use super::http::{RequestSpec, Response, Session};
 use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use serde_json::Value;
@@ -78,13 +78,13 @@ fn get(
     path: Option<String>,
     query: Option<String>,
 ) -> Result<Response, Verdict> {
-    let call = Call {
+    super::get(
+        session,
+        spec,
+        vec![super::bearer(token), ("accept", "application/json".into())],
         path,
         query,
-        headers: vec![super::bearer(token), ("accept", "application/json".into())],
-        ..Call::default()
-    };
-    super::send(session, spec, call)
+    )
 }
 
 /// The JSON body of a 200 response, if any.

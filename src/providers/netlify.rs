@@ -4,7 +4,7 @@
 //! production context (its published deploy) and deploy-preview and
 //! branch-deploy contexts.
 
-use super::http::{Call, RequestSpec, Response, Session};
+use super::http::{RequestSpec, Response, Session};
 use super::str_at;
 use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
@@ -53,12 +53,7 @@ fn get(
     token: &Token<'_>,
     query: Option<&str>,
 ) -> Result<Response, Verdict> {
-    let call = Call {
-        query: query.map(str::to_string),
-        headers: vec![super::bearer(token)],
-        ..Call::default()
-    };
-    super::send(session, spec, call)
+    super::bearer_get(session, spec, token, None, query)
 }
 
 /// A site's contexts: production, deploy previews and branch deploys.

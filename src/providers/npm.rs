@@ -4,7 +4,7 @@
 //! CIDR restriction, matched on the truncated token shown there. The
 //! packages its owner maintains are its supply-chain reach.
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
+use super::http::{Method, RequestKind, RequestSpec, Response, Session};
 use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
 use serde_json::Value;
@@ -55,12 +55,7 @@ fn get(
     token: &Token<'_>,
     query: Option<String>,
 ) -> Result<Response, Verdict> {
-    let call = Call {
-        query,
-        headers: vec![super::bearer(token)],
-        ..Call::default()
-    };
-    super::send(session, spec, call)
+    super::get(session, spec, vec![super::bearer(token)], None, query)
 }
 
 /// The token-list entry for this token: its `key` is the SHA-512 of the

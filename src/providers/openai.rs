@@ -4,7 +4,7 @@
 //! projects and users. A project key's permission level (All, Restricted,
 //! Read only) cannot be read without write probes: it is scored as "All".
 
-use super::http::{Call, RequestSpec, Response, Session};
+use super::http::{RequestSpec, Response, Session};
 use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, ScopeFacts};
 use serde_json::Value;
@@ -118,12 +118,7 @@ fn get(
     token: &Token<'_>,
     query: Option<&str>,
 ) -> Result<Response, Verdict> {
-    let call = Call {
-        query: query.map(str::to_string),
-        headers: vec![super::bearer(token)],
-        ..Call::default()
-    };
-    super::send(session, spec, call)
+    super::bearer_get(session, spec, token, None, query)
 }
 
 /// OpenAI's error object: `(code, message)`.

@@ -4,7 +4,7 @@
 //! reaches, its services and Postgres databases, and the projects'
 //! environments (with their protection status), whose names give the tier.
 
-use super::http::{Call, RequestSpec, Response, Session};
+use super::http::{RequestSpec, Response, Session};
 use super::str_at;
 use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
@@ -68,12 +68,13 @@ fn get(
     token: &Token<'_>,
     query: String,
 ) -> Result<Response, Verdict> {
-    let call = Call {
-        query: Some(query),
-        headers: vec![super::bearer(token), ("accept", "application/json".into())],
-        ..Call::default()
-    };
-    super::send(session, spec, call)
+    super::get(
+        session,
+        spec,
+        vec![super::bearer(token), ("accept", "application/json".into())],
+        None,
+        Some(query),
+    )
 }
 
 /// Render lists are `[{"<kind>": {…}, "cursor": "…"}]`; returns the objects.

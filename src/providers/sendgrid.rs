@@ -4,7 +4,7 @@
 //! on templates, contacts and suppressions deletes data. The account's
 //! username is read when the key may read it.
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
+use super::http::{Method, RequestKind, RequestSpec, Response, Session};
 use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, ScopeFacts};
 use serde_json::Value;
@@ -76,11 +76,7 @@ pub fn scope_capabilities(scopes: &[String]) -> Vec<Capability> {
 }
 
 fn get(session: &Session<'_>, spec: &RequestSpec, token: &Token<'_>) -> Result<Response, Verdict> {
-    let call = Call {
-        headers: vec![super::bearer(token)],
-        ..Call::default()
-    };
-    super::send(session, spec, call)
+    super::bearer_get(session, spec, token, None, None)
 }
 
 fn first_error(body: &Value) -> Option<&str> {

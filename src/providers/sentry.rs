@@ -6,7 +6,8 @@
 //! Self-hosted Sentry instances are never contacted: their host is not in
 //! the request catalog.
 
-use super::http::{Call, Method, RequestKind, RequestSpec, Response, Session};
+use super::bearer_get as get;
+use super::http::{Method, RequestKind, RequestSpec, Session};
 use super::{b64_decode_lenient, unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, ScopeFacts};
 use serde_json::Value;
@@ -99,22 +100,6 @@ fn scope_capabilities(scopes: &[String]) -> Vec<Capability> {
         }
     }
     caps
-}
-
-fn get(
-    session: &Session<'_>,
-    spec: &RequestSpec,
-    token: &Token<'_>,
-    path: Option<String>,
-    query: Option<&str>,
-) -> Result<Response, Verdict> {
-    let call = Call {
-        path,
-        query: query.map(str::to_string),
-        headers: vec![super::bearer(token)],
-        ..Call::default()
-    };
-    super::send(session, spec, call)
 }
 
 fn is_org_token(secret: &str) -> bool {

@@ -12,7 +12,7 @@
 //!   organizations, the projects and each project's branches (the default
 //!   branch is production, the others previews).
 
-use super::http::{Call, RequestSpec, Response, Session};
+use super::http::{RequestSpec, Response, Session};
 use super::str_at;
 use super::{unexpected, Provider, Token, Verdict};
 use crate::model::{Breadth, Capability, Environment, ScopeFacts, Tier};
@@ -151,12 +151,7 @@ fn get(
     token: &Token<'_>,
     path: Option<String>,
 ) -> Result<Response, Verdict> {
-    let call = Call {
-        path,
-        headers: vec![super::bearer(token)],
-        ..Call::default()
-    };
-    super::send(session, spec, call)
+    super::bearer_get(session, spec, token, path, None)
 }
 
 fn branch_tier(b: &Value) -> Tier {
