@@ -163,9 +163,11 @@ enum Pick {
     Classify(Option<&'static str>),
 }
 
-/// A value a store parser found. Its `Debug` never shows the value whole.
+/// A value a store parser found. Its `Debug` never shows the value whole:
+/// it is a [`Secret`].
+#[derive(Debug)]
 struct Extracted {
-    value: String,
+    value: Secret,
     /// The key path shown as the finding's variable (never the value).
     variable: String,
     line: usize,
@@ -175,23 +177,10 @@ struct Extracted {
     context: Vec<String>,
 }
 
-impl std::fmt::Debug for Extracted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Extracted")
-            .field("value", &crate::secret::redact(&self.value))
-            .field("variable", &self.variable)
-            .field("line", &self.line)
-            .field("column", &self.column)
-            .field("pick", &self.pick)
-            .field("context", &self.context)
-            .finish()
-    }
-}
-
 impl Extracted {
     fn at(e: &Entry, variable: String, pick: Pick) -> Extracted {
         Extracted {
-            value: e.value.clone(),
+            value: Secret::new(e.value.clone()),
             variable,
             line: e.line,
             column: e.column,
@@ -207,7 +196,7 @@ impl Extracted {
 pub fn extract_for_fuzzing(format: Format, text: &str) -> Vec<(String, String, usize, usize)> {
     extract(format, text)
         .into_iter()
-        .map(|x| (x.value, x.variable, x.line, x.column))
+        .map(|x| (x.value.expose().to_string(), x.variable, x.line, x.column))
         .collect()
 }
 
@@ -407,7 +396,7 @@ struct StoreFile<'a> {
 
 fn to_candidate(x: Extracted, file: &StoreFile<'_>, detectors: &DetectorSet) -> Option<Candidate> {
     let shown = file.shown;
-    let value = x.value.trim();
+    let value = x.value.expose().trim();
     if value.is_empty() {
         return None;
     }
@@ -540,7 +529,7 @@ fn extract(format: Format, text: &str) -> Vec<Extracted> {
                 };
                 Extracted {
                     variable: format!("machine {} {}", n.machine, n.field),
-                    value: n.value,
+                    value: Secret::new(n.value),
                     line: n.line,
                     column: n.column,
                     pick: Pick::Classify(Some(fallback)),
@@ -569,7 +558,7 @@ fn extract(format: Format, text: &str) -> Vec<Extracted> {
             .into_iter()
             .map(|g| Extracted {
                 variable: format!("{}@{}", g.user, g.host),
-                value: g.password,
+                value: Secret::new(g.password),
                 line: g.line,
                 column: g.column,
                 pick: Pick::Classify(Some("git.credentials-file-password")),
@@ -605,7 +594,7 @@ fn extract(format: Format, text: &str) -> Vec<Extracted> {
             let lead = text.len() - text.trim_start().len();
             let (line, column) = formats::line_col(text, lead);
             vec![Extracted {
-                value: text.trim().to_string(),
+                value: Secret::new(text.trim()),
                 variable: "access-token".into(),
                 line,
                 column,
@@ -757,7 +746,7 @@ fn docker(text: &str) -> Vec<Extracted> {
                 _ => return None,
             };
             let mut x = Extracted::at(e, key_path(&e.key), Pick::Classify(Some(fallback)));
-            x.value = value;
+            x.value = Secret::new(value);
             x.context.extend(user);
             Some(x)
         })
@@ -1008,6 +997,19 @@ mod tests {
     /// and contexts by scanning every entry: cubic in the number of users
     /// (a merged 350 KB kubeconfig took minutes). Regression input:
     /// `fuzz/regressions/kubeconfig/large-merged-kubeconfig.yaml`.
+    #[test]
+    fn extracted_values_never_show_whole_in_debug() {
+        let key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY9";
+        let text = format!(
+            "[prod]\naws_access_key_id = AKIAZ7QX2LM4NV8RT3PW\naws_secret_access_key = {key}\n"
+        );
+        let found = extract(Format::Aws, &text);
+        assert!(!found.is_empty());
+        let shown = format!("{found:?}");
+        assert!(!shown.contains(key), "{shown}");
+        assert!(shown.contains("aws_secret_access_key"));
+    }
+
     #[test]
     fn kubeconfig_with_thousands_of_users_is_linear() {
         use std::fmt::Write as _;
