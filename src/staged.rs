@@ -99,20 +99,11 @@ fn parse_raw(raw: &[u8]) -> Vec<StagedFile> {
     out
 }
 
-/// Scans the staged content of the repository containing the current
-/// directory. `paths` limit it like `git diff --cached -- PATHS`; the lone
-/// default `.` means the whole index.
-pub fn scan_staged(
-    paths: &[PathBuf],
-    detectors: &DetectorSet,
-    opts: &ScanOptions,
-) -> Result<ScanOutput> {
-    scan_listed(list_staged(paths)?, detectors, opts)
-}
-
-/// The staged files under `paths` and the repository's top directory:
-/// the git half of [`scan_staged`], which the caller may run while the
-/// detectors load.
+/// The staged files of the repository containing the current directory,
+/// and its top directory: the git half of a `--staged` scan, which the
+/// caller runs while the detectors load; [`scan_listed`] is the other half.
+/// `paths` limit it like `git diff --cached -- PATHS`; the lone default `.`
+/// means the whole index.
 pub fn list_staged(paths: &[PathBuf]) -> Result<Staged> {
     let cwd = Path::new(".");
     let top = run_git(cwd, &["rev-parse".as_ref(), "--show-toplevel".as_ref()])
