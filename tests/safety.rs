@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::json;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use support::*;
 
@@ -157,24 +157,6 @@ fn a_provider_that_never_answers_makes_the_finding_unknown_in_bounded_time() {
     );
 }
 
-/// Runs the binary, killing it if it takes longer than `limit` (a hang).
-fn run_bounded(mut cmd: Command, limit: Duration) -> std::process::Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > limit {
-            child.kill().unwrap();
-            panic!("scan hung for more than {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.wait_with_output().unwrap()
-}
-
 #[test]
 fn fifos_symlink_loops_and_unreadable_files_neither_hang_nor_fail_the_scan() {
     let dir = tempfile::tempdir().unwrap();
@@ -207,9 +189,9 @@ fn fifos_symlink_loops_and_unreadable_files_neither_hang_nor_fail_the_scan() {
     let mut cmd = unprivileged();
     cmd.args(["scan", "--offline", "--format", "json", "--follow-symlinks"])
         .arg(d);
-    let out = run_bounded(cmd, Duration::from_secs(20));
-    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
-    let report = json(&out);
+    let out = fault::run_bounded(&cmd, Duration::from_secs(20));
+    assert_eq!(out.code, Some(1), "{}", out.text());
+    let report = out.json();
     let s = &report["summary"]["skipped"];
     assert_eq!(s["special"], 1, "{report:#}");
     assert!(s["symlink_loop"].as_u64().unwrap() >= 1, "{report:#}");
@@ -225,7 +207,7 @@ fn fifos_symlink_loops_and_unreadable_files_neither_hang_nor_fail_the_scan() {
     // Without --follow-symlinks the loop is still detected and counted.
     let mut cmd = blastradius();
     cmd.args(["scan", "--offline", "--format", "json"]).arg(d);
-    let report = json(&run_bounded(cmd, Duration::from_secs(20)));
+    let report = fault::run_bounded(&cmd, Duration::from_secs(20)).json();
     assert!(
         report["summary"]["skipped"]["symlink_loop"]
             .as_u64()
